@@ -1,0 +1,167 @@
+"""The use case: sources -> analysis -> statements -> merge -> checks -> files.
+
+This is the only place that wires adapters to the core.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from least_priv.config import Settings
+from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.build import build_statements
+from least_priv.core.diff import ActionDiff, diff_actions
+from least_priv.core.findings import Finding, finding
+from least_priv.core.merge import merge_policy
+from least_priv.core.policy import PolicyDocument, PolicyFormatError, parse_policy, render_policy
+from least_priv.core.size import fits, split_policy
+from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
+from least_priv.core.validate import validate
+from least_priv.errors import InputError, UsageError
+from least_priv.iam.reference import IamReference
+from least_priv.render.markdown import render_summary
+from least_priv.render.report import build_report
+from least_priv.sources.base import Source, Warn
+from least_priv.sources.local import LocalSource
+
+
+@dataclass(frozen=True)
+class Outcome:
+    documents: list[PolicyDocument]
+    texts: list[str]
+    report: dict[str, Any]
+    summary: str
+    diff: ActionDiff
+    changed: bool
+    policy_files: list[str]
+
+
+def open_source(text: str) -> Source:
+    if text.startswith(("s3://", "athena://", "lake://")) or text in ("access-analyzer", "lookup-events", "s3"):
+        raise UsageError(f"--source {text}: this source needs AWS and is not available in this version; "
+                         "give a local CloudTrail file or folder")
+    return LocalSource(text)
+
+
+def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
+    if path is None or not path.exists():
+        return None, ""
+    if path.is_dir():
+        raise InputError(f"--policy-path {path} is a folder; give the policy JSON file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--policy-path {path} cannot be read ({exc}); check the path and its permissions") from None
+    try:
+        return parse_policy(text), text
+    except PolicyFormatError as exc:
+        raise InputError(f"--policy-path {path} is not a valid IAM policy: {exc}; fix it or point to another file") from None
+
+
+def analyse(settings: Settings, reference: IamReference, warn: Warn) -> tuple[Analysis, list[dict[str, Any]]]:
+    sources = [open_source(s) for s in settings.sources]
+    options = Options(strict=settings.mode == "strict", ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions))
+    collector = Collector(settings.principal, settings.window, reference, options)
+    for source in sources:
+        for call in source.calls(warn):
+            collector.add(call)
+    return collector.analysis, [s.stats.as_dict() for s in sources]
+
+
+def part_paths(path: Path, count: int) -> list[Path]:
+    """``policy.json`` and, when split, ``policy.2.json``, ``policy.3.json`` ..."""
+    return [path] + [path.with_name(f"{path.stem}.{n}{path.suffix}") for n in range(2, count + 1)]
+
+
+def run(settings: Settings, warn: Warn, reference: IamReference | None = None) -> Outcome:
+    reference = reference or IamReference()
+    existing, old_text = read_existing(settings.policy_path)
+    analysis, source_stats = analyse(settings, reference, warn)
+    for key, reason in sorted(analysis.unmapped_reasons.items()):
+        warn(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}")
+    if analysis.stats["events_matched"] == 0:
+        warn(f"no event of {settings.principal.text} in the window; check --principal-arn and the window")
+    statements, notes = build_statements(analysis.grants, settings.keep_star_resources)
+    merged = merge_policy(existing, statements, settings.preserve_sids, settings.merge)
+    document = merged.document
+    if not fits(document):
+        statements, _ = build_statements(analysis.grants, settings.keep_star_resources, merge_services=True)
+        document = merge_policy(existing, statements, settings.preserve_sids, settings.merge).document
+    try:
+        documents = split_policy(document, merged.preserved)
+    except ValueError as exc:
+        raise InputError(f"cannot fit the policy into IAM's 6,144-character limit: {exc}") from None
+    findings: list[Finding] = sorted({*analysis.notes, *notes, *merged.findings})
+    if len(documents) > 1:
+        findings.append(finding("POLICY_SPLIT", f"the policy was split into {len(documents)} documents"))
+    for doc in documents:
+        findings += validate(doc, lambda s, n: reference.action_info(s, n) is not None)
+    texts = [render_policy(d) for d in documents]
+    diff = diff_actions([existing] if existing else [], documents)
+    files = [str(p) for p in part_paths(_target(settings), len(texts))] if _target(settings) else []
+    report = build_report(
+        principal=settings.principal.text, window=(settings.window.start, settings.window.end),
+        sources=source_stats, analysis=analysis, findings=findings, diff=diff, mode=settings.mode,
+        policy_files=files,
+    )
+    changed = "".join(texts) != old_text or len(texts) > 1
+    return Outcome(documents, texts, report, render_summary(report), diff, changed, files)
+
+
+def _target(settings: Settings) -> Path | None:
+    if settings.output == "-":
+        return None
+    if settings.output:
+        return Path(settings.output)
+    return settings.policy_path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` holds either its old or its new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], None]) -> None:
+    """Write the policy, report and summary files (all or, on error, the policy unchanged)."""
+    import json
+
+    target = _target(settings)
+    if settings.report:
+        _check_writable(settings.report, "--report")
+    if settings.summary:
+        _check_writable(settings.summary, "--summary")
+    if target is None:
+        stdout("".join(outcome.texts))
+    else:
+        _check_writable(target, "--output" if settings.output else "--policy-path")
+        for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
+            write_atomic(path, text)
+    if settings.report:
+        write_atomic(settings.report, json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n")
+    if settings.summary:
+        write_atomic(settings.summary, outcome.summary)
+
+
+def _check_writable(path: Path, flag: str) -> None:
+    if path.is_dir():
+        raise InputError(f"{flag} {path} is a folder; give a file path")
+    parent = path.parent if str(path.parent) else Path()
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{flag} {path}: {parent} is not a folder")

@@ -1,0 +1,97 @@
+"""``least-priv``: the command line. One error boundary: ``main(argv) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from least_priv import __version__
+from least_priv.app import publish, run
+from least_priv.config import MERGES, MODES, Settings, principal_of, resolve_window, split_list
+from least_priv.errors import LeastPrivError
+from least_priv.render.text import one_line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"error: {one_line(message)}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="least-priv", description="Least-privilege IAM policies from CloudTrail evidence.")
+    parser.add_argument("--version", action="version", version=f"least-priv {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gen = sub.add_parser("generate", help="generate the policy of a principal from its CloudTrail activity")
+    gen.add_argument("--principal-arn", required=True, help="role, user or session ARN, or * for everyone")
+    gen.add_argument("--source", action="append", required=True, metavar="SRC",
+                     help="CloudTrail files or folder (repeatable)")
+    gen.add_argument("--trail-arn", default="")
+    gen.add_argument("--access-role-arn", default="")
+    gen.add_argument("--region", default="")
+    window = gen.add_mutually_exclusive_group()
+    window.add_argument("--lookback-hours", type=float, metavar="N")
+    window.add_argument("--start-time", metavar="ISO8601")
+    gen.add_argument("--end-time", metavar="ISO8601")
+    gen.add_argument("--mode", choices=MODES, default="wildcard")
+    gen.add_argument("--merge", choices=MERGES, default="replace")
+    gen.add_argument("--policy-path", type=Path, metavar="FILE", help="existing policy to merge into")
+    gen.add_argument("--preserve-sids", default="", metavar="SID[,SID...]")
+    star = gen.add_mutually_exclusive_group()
+    star.add_argument("--keep-star-resources", dest="keep_star", action="store_true", default=True)
+    star.add_argument("--no-keep-star-resources", dest="keep_star", action="store_false")
+    gen.add_argument("--ignore-action", action="append", default=[], metavar="PATTERN")
+    gen.add_argument("--output", metavar="FILE|-", help="where to write the policy (default: --policy-path, else stdout)")
+    gen.add_argument("--report", type=Path, metavar="FILE")
+    gen.add_argument("--summary", type=Path, metavar="FILE")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, now: datetime) -> Settings:
+    return Settings(
+        principal=principal_of(args.principal_arn),
+        sources=tuple(args.source),
+        window=resolve_window(args.lookback_hours, args.start_time, args.end_time, now),
+        mode=args.mode,
+        merge=args.merge,
+        policy_path=args.policy_path,
+        preserve_sids=split_list(args.preserve_sids),
+        keep_star_resources=args.keep_star,
+        ignore_actions=tuple(p for text in args.ignore_action for p in split_list(text)),
+        output=args.output,
+        report=args.report,
+        summary=args.summary,
+        trail_arn=args.trail_arn,
+        access_role_arn=args.access_role_arn,
+        region=args.region,
+    )
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {one_line(message)}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from_args(args, datetime.now(UTC))
+        outcome = run(settings, _warn)
+        publish(settings, outcome, sys.stdout.write)
+    except LeastPrivError as exc:
+        sys.stderr.write(f"error: {one_line(str(exc))}\n")
+        return exc.exit_code
+    except OSError as exc:
+        sys.stderr.write(f"error: {one_line(str(exc))}; check the path and its permissions\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted; nothing was written\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

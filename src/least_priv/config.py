@@ -1,0 +1,83 @@
+"""Settings: everything a run needs, validated once, from the CLI or the Action inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from least_priv.core.event import parse_time
+from least_priv.core.select import Principal, Window, parse_principal
+from least_priv.errors import UsageError
+
+MODES = ("wildcard", "strict")
+MERGES = ("replace", "union")
+
+
+@dataclass(frozen=True)
+class Settings:
+    principal: Principal
+    sources: tuple[str, ...]
+    window: Window
+    mode: str = "wildcard"
+    merge: str = "replace"
+    policy_path: Path | None = None
+    preserve_sids: tuple[str, ...] = ()
+    keep_star_resources: bool = True
+    ignore_actions: tuple[str, ...] = ()
+    output: str | None = None
+    report: Path | None = None
+    summary: Path | None = None
+    trail_arn: str = ""
+    access_role_arn: str = ""
+    region: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _time(flag: str, text: str) -> datetime:
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is not an ISO 8601 time; write e.g. 2026-11-20T10:00:00Z") from None
+
+
+def resolve_window(lookback_hours: str | float | None, start: str | None, end: str | None, now: datetime) -> Window:
+    """The window from --lookback-hours or --start-time/--end-time; no window means every event."""
+    if lookback_hours not in (None, "") and (start or end):
+        raise UsageError("give either --lookback-hours or --start-time/--end-time, not both")
+    if lookback_hours not in (None, ""):
+        try:
+            hours = float(lookback_hours)  # type: ignore[arg-type]
+        except ValueError:
+            raise UsageError(f"--lookback-hours {lookback_hours!r} is not a number of hours") from None
+        if not 0 < hours <= 24 * 366:
+            raise UsageError(f"--lookback-hours {lookback_hours} must be more than 0 and at most 8784 (a year)")
+        return Window(now - timedelta(hours=hours), now)
+    if end and not start:
+        raise UsageError("--end-time needs --start-time")
+    start_at = _time("--start-time", start) if start else None
+    end_at = _time("--end-time", end) if end else (now if start else None)
+    try:
+        return Window(start_at, end_at)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """Comma- or newline-separated values, trimmed, empty ones dropped."""
+    if not text:
+        return ()
+    return tuple(p.strip() for p in text.replace("\n", ",").split(",") if p.strip())
+
+
+def principal_of(text: str) -> Principal:
+    try:
+        return parse_principal(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+    return value

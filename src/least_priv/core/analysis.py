@@ -1,0 +1,170 @@
+"""The principal's events in the window -> the permissions they needed, denied calls and
+unmapped events. Streaming: ``Collector.add`` takes one call at a time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from least_priv.core.action import Action
+from least_priv.core.event import ApiCall
+from least_priv.core.findings import Finding, finding
+from least_priv.core.implied import passed_roles, via_service
+from least_priv.core.mapping import Mapped, NoPermission, map_call
+from least_priv.core.reference import ActionInfo, Reference
+from least_priv.core.resources import EventValues, Scope, scope_of
+from least_priv.core.select import Principal, Window
+from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
+
+Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
+
+
+@dataclass(frozen=True)
+class Options:
+    strict: bool = False
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One action under one condition; its resources accumulate in ``Analysis.grants``."""
+
+    action: Action
+    condition: Condition = ()
+
+
+@dataclass(frozen=True)
+class Denied:
+    event_id: str
+    event_time: str
+    action: str
+    error_code: str
+    resource: str
+
+
+@dataclass
+class Analysis:
+    grants: dict[Grant, set[tuple[str, str]]] = field(default_factory=dict)
+    action_events: Counter[Action] = field(default_factory=Counter)
+    denied: list[Denied] = field(default_factory=list)
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unmapped_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    notes: set[Finding] = field(default_factory=set)
+    stats: Counter[str] = field(default_factory=Counter)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+def _error_kind(code: str) -> str:
+    """'denied', 'unauthenticated' or '' (the permission check passed, or no error)."""
+    norm = code.lower().removeprefix("client.").removeprefix("server.")
+    if not norm:
+        return ""
+    if norm in DENIED_CODES or norm.endswith("accessdenied") or "unauthorized" in norm:
+        return "denied"
+    return "unauthenticated" if norm in UNAUTHENTICATED_CODES else ""
+
+
+class Collector:
+    """Feeds calls through select -> map -> resources, accumulating an ``Analysis``."""
+
+    def __init__(self, principal: Principal, window: Window, reference: Reference, options: Options) -> None:
+        self.principal, self.window, self.reference, self.options = principal, window, reference, options
+        self.analysis = Analysis()
+
+    def add(self, call: ApiCall) -> None:
+        stats = self.analysis.stats
+        stats["events_read"] += 1
+        if not self.principal.matches(call):
+            return
+        stats["events_of_principal"] += 1
+        if not self.window.contains(call.event_time):
+            stats["events_outside_window"] += 1
+            return
+        stats["events_matched"] += 1
+        self._seen(call.event_time)
+        result = map_call(call, self.reference)
+        if isinstance(result, NoPermission):
+            stats["events_needing_no_permission"] += 1
+            return
+        if not isinstance(result, Mapped):
+            key = (call.source, call.name)
+            self.analysis.unmapped[key] += 1
+            self.analysis.unmapped_reasons[key] = result.reason
+            return
+        self._outcome(call, result.actions)
+
+    def _seen(self, moment: datetime | None) -> None:
+        a = self.analysis
+        if moment is not None:
+            a.first_seen = moment if a.first_seen is None else min(a.first_seen, moment)
+            a.last_seen = moment if a.last_seen is None else max(a.last_seen, moment)
+
+    def _ignored(self, action: Action) -> bool:
+        return any(action.matches(p) for p in self.options.ignore)
+
+    def _outcome(self, call: ApiCall, infos: tuple[ActionInfo, ...]) -> None:
+        kind = _error_kind(call.error_code)
+        wanted = [i for i in infos if not self._ignored(i.action)]
+        if not wanted:
+            self.analysis.stats["events_ignored"] += 1
+            return
+        values = EventValues(call)
+        if kind == "denied":
+            self._deny(call, wanted, values)
+            return
+        if kind == "unauthenticated":
+            self.analysis.stats["events_unauthenticated"] += 1
+            return
+        self.analysis.stats["events_granted"] += 1
+        for info in wanted:
+            self._grant(info, scope_of(info, values, self.options.strict), call)
+            for dependent in info.dependent_actions:
+                self._dependent(info, dependent, values, call)
+        self._pass_roles(call)
+
+    def _deny(self, call: ApiCall, infos: list[ActionInfo], values: EventValues) -> None:
+        self.analysis.stats["events_denied"] += 1
+        for info in infos:
+            scope = scope_of(info, values, strict=True)
+            resource = next((arn for _, arn in scope.resources), "*")
+            when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
+            self.analysis.denied.append(Denied(call.event_id, when, str(info.action), call.error_code, resource))
+
+    def _grant(self, info: ActionInfo, scope: Scope, call: ApiCall, condition: Condition = ()) -> None:
+        action = info.action
+        if scope.account_pin:
+            condition = (*condition, ("StringEquals", scope.account_pin[0], (scope.account_pin[1],)))
+        if (via := via_service(call)) is not None:
+            condition = (*condition, ("StringEquals", "kms:ViaService", (via,)))
+        self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(scope.resources)
+        self.analysis.action_events[action] += 1
+        for type_name in scope.fallbacks:
+            self.analysis.notes.add(finding(
+                "RESOURCE_FALLBACK",
+                f"{action}: no exact {type_name} ARN in event {call.event_id or call.name}; "
+                f"allowed on every {type_name} of the account and region",
+            ))
+        if scope.unscoped:
+            self.analysis.notes.add(finding(
+                "RESOURCE_UNSCOPED",
+                f"{action}: the event names none of its {len(info.resource_types)} resource types; allowed on *",
+            ))
+
+    def _dependent(self, info: ActionInfo, text: str, values: EventValues, call: ApiCall) -> None:
+        service, _, name = text.partition(":")
+        dep = self.reference.action_info(service, name)
+        if dep is None or self._ignored(dep.action):
+            return
+        self._grant(dep, scope_of(dep, values, self.options.strict), call)
+        self.analysis.notes.add(finding("DEPENDENT_ACTION", f"{dep.action} is required by {info.action}"))
+
+    def _pass_roles(self, call: ApiCall) -> None:
+        info = self.reference.action_info("iam", "PassRole")
+        if info is None or self._ignored(info.action):
+            return
+        for passed in passed_roles(call):
+            scope = Scope((("role", passed.role_arn),))
+            condition: Condition = (("StringEquals", "iam:PassedToService", (passed.service,)),)
+            self._grant(info, scope, call, condition)

@@ -1,0 +1,200 @@
+"""Which resources an action touched: exact ARNs (strict) or ARN patterns per resource type.
+
+ARNs come from the event itself (``resources``, ARN strings in request and response) and
+from the IAM reference's ARN templates filled with request and response values
+(``${VpcId}`` from ``vpcId``, ``${BucketName}`` from ``bucketName`` ...). Nothing that cannot
+be derived is invented: it falls back to the resource type's pattern, with a note.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+from least_priv.core.arn import parse_arn, partition_of_region
+from least_priv.core.event import ApiCall, iter_strings
+from least_priv.core.reference import ActionInfo, ResourceType
+from least_priv.core.tables import EC2_ID_PREFIXES
+
+_VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+_STANDARD = frozenset({"Partition", "Region", "Account"})
+_GENERIC_VARS = frozenset({"id", "name", "resourceid", "resourcename", "arn", "token"})
+_SYNONYMS = {"objectname": ("key",), "bucketname": ("bucket",), "keyid": ("keyid", "targetkeyid")}
+_EC2_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?)-[0-9a-f]{8,17}$")
+_MAX_ARNS_PER_TYPE = 50
+_MAX_OPTIONAL_TYPES = 4
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Resources for one action of one event: (resource type, ARN or pattern) pairs."""
+
+    resources: tuple[tuple[str, str], ...]  # ("", "*") when the action takes no resource
+    account_pin: tuple[str, str] | None = None  # (condition key, account) for ARNs without account
+    fallbacks: tuple[str, ...] = ()  # resource types whose exact ARN could not be derived
+    unscoped: bool = False  # "*" although the action has resource types (none could be chosen)
+
+
+class EventValues:
+    """The values of one event, indexed for filling ARN templates. Built once per event."""
+
+    def __init__(self, call: ApiCall) -> None:
+        self.call = call
+        self.partition = _partition(call)
+        self.arns: set[str] = {r.arn for r in call.resources}
+        self.top: dict[str, list[str]] = defaultdict(list)
+        self.nested: dict[str, list[str]] = defaultdict(list)
+        for key, value in call.request.items():
+            if isinstance(value, str):
+                self.top[str(key).lower()].append(value)
+        for source in (call.request, call.response):
+            for key, value in iter_strings(source):
+                if value.startswith("arn:"):
+                    self.arns.add(value)
+                else:
+                    self.nested[key].append(value)
+                    if call.source_prefix == "ec2" and (m := _EC2_ID.match(value)):
+                        if kind := EC2_ID_PREFIXES.get(m.group(1)):
+                            self.nested["ec2:" + kind].append(value)
+
+    def values_for(self, var: str, type_name: str) -> list[str]:
+        name = var.lower()
+        if name in _GENERIC_VARS:
+            return list(dict.fromkeys(self.top.get(name, ())))
+        keys = [name, name.removesuffix("withpath"), *_SYNONYMS.get(name, ())]
+        if self.call.source_prefix == "ec2":
+            keys.insert(0, "ec2:" + type_name)
+        for key in keys:
+            if found := self.nested.get(key):
+                return list(dict.fromkeys(found))
+        return []
+
+
+def _partition(call: ApiCall) -> str:
+    for text in (call.identity.arn, call.identity.issuer_arn):
+        if text.startswith("arn:"):
+            return text.split(":", 2)[1]
+    return partition_of_region(call.region)
+
+
+@cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    pieces = _VAR.split(template)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            out.append(re.escape(piece))
+        else:
+            out.append("[^:]*" if piece in _STANDARD else ".+")
+    return re.compile("".join(out))
+
+
+def fill_template(template: str, partition: str, region: str, account: str, **values: str) -> str:
+    """Fill an ARN template; variables without a value become ``*``."""
+    standard = {"Partition": partition, "Region": region, "Account": account}
+
+    def replace(match: re.Match[str]) -> str:
+        var = match.group(1)
+        return standard.get(var) or values.get(var) or "*"
+
+    return _VAR.sub(replace, template)
+
+
+def _clean_value(template: str, var: str, value: str) -> str | None:
+    # Route 53 returns "/hostedzone/Z123" where the ARN wants "hostedzone/Z123".
+    literal = template.split("${" + var + "}", 1)[0].rsplit(":", 1)[-1]
+    stripped = value.lstrip("/")
+    if literal and stripped.startswith(literal):
+        return stripped[len(literal) :]
+    if value.startswith("/") and var.lower().endswith("id"):
+        return None
+    return value or None
+
+
+def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
+    call = values.call
+    variables = [v for v in _VAR.findall(rtype.arn_template) if v not in _STANDARD]
+    choices: list[list[str]] = []
+    for var in dict.fromkeys(variables):
+        found = [c for v in values.values_for(var, rtype.name) if (c := _clean_value(rtype.arn_template, var, v))]
+        if not found:
+            return set()
+        choices.append(found)
+    names = list(dict.fromkeys(variables))
+    arns = set()
+    for combo in itertools.islice(itertools.product(*choices), _MAX_ARNS_PER_TYPE):
+        arns.add(fill_template(rtype.arn_template, values.partition, call.region, call.account, **dict(zip(names, combo, strict=True))))
+    return arns
+
+
+def derive_arns(rtype: ResourceType, values: EventValues) -> set[str]:
+    """Exact ARNs of ``rtype`` that this event names or whose parts it gives."""
+    regex = _template_regex(rtype.arn_template)
+    service = rtype.arn_template.split(":", 3)[2]
+    found = {a for a in values.arns if a.split(":", 3)[2:3] == [service] and regex.fullmatch(a)}
+    found |= _filled_arns(rtype, values)
+    if rtype.name == "log-group":
+        # CloudWatch Logs authorises most calls against "log-group:NAME:*".
+        found |= {a + ":*" for a in found if not a.endswith(":*")}
+    return set(sorted(found)[:_MAX_ARNS_PER_TYPE])
+
+
+def pattern_of(rtype: ResourceType, partition: str, region: str, account: str) -> str:
+    return fill_template(rtype.arn_template, partition, region, account)
+
+
+def _generalise(rtype: ResourceType, arn: str, values: EventValues) -> str:
+    try:
+        parsed = parse_arn(arn)
+    except ValueError:
+        return pattern_of(rtype, values.partition, values.call.region, values.call.account)
+    return pattern_of(rtype, parsed.partition, parsed.region, parsed.account)
+
+
+def _chosen_types(info: ActionInfo, derived: dict[str, set[str]]) -> tuple[ResourceType, ...]:
+    chosen = [t for t in info.resource_types if t.name in derived or t.required]
+    if chosen:
+        return tuple(chosen)
+    if len(info.resource_types) <= _MAX_OPTIONAL_TYPES:
+        return info.resource_types
+    return ()
+
+
+def _account_pin(info: ActionInfo, types: tuple[ResourceType, ...], account: str) -> tuple[str, str] | None:
+    # ARNs without an account (S3 buckets) are pinned with <service>:ResourceAccount where
+    # the service supports it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html
+    service = info.action.service
+    key = next((k for k in info.condition_keys if k.lower() == f"{service}:resourceaccount"), None)
+    if key is None or not account:
+        return None
+    if any(t.arn_template.split(":", 5)[4] == "" for t in types):
+        return (key, account)
+    return None
+
+
+def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
+    """The resources ``info``'s action needed for this event, per mode."""
+    if not info.resource_types:
+        return Scope((("", "*"),))
+    derived = {t.name: arns for t in info.resource_types if (arns := derive_arns(t, values))}
+    types = _chosen_types(info, derived)
+    if not types:
+        return Scope((("", "*"),), unscoped=True)
+    call = values.call
+    pairs: set[tuple[str, str]] = set()
+    fallbacks = []
+    for rtype in types:
+        arns = derived.get(rtype.name)
+        if arns and strict:
+            pairs.update((rtype.name, a) for a in arns)
+        elif arns:
+            pairs.update((rtype.name, _generalise(rtype, a, values)) for a in arns)
+        else:
+            pairs.add((rtype.name, pattern_of(rtype, values.partition, call.region, call.account)))
+            if strict:
+                fallbacks.append(rtype.name)
+    pin = None if strict else _account_pin(info, types, call.account)
+    return Scope(tuple(sorted(pairs)), pin, tuple(fallbacks))

@@ -1,0 +1,71 @@
+"""IAM's size quota: compact first, then split into several documents rather than fail.
+
+Managed policies may hold 6,144 characters, whitespace not counted:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from least_priv.core.policy import PolicyDocument, Statement, compact_size
+
+MANAGED_POLICY_LIMIT = 6144
+
+
+def fits(doc: PolicyDocument, limit: int = MANAGED_POLICY_LIMIT) -> bool:
+    return compact_size(doc) <= limit
+
+
+def _halves(stmt: Statement) -> list[Statement]:
+    actions = list(stmt.actions)
+    if len(actions) < 2:
+        raise ValueError(f"statement {stmt.sid or stmt.path} alone exceeds the policy size limit")
+    mid = len(actions) // 2
+    out = []
+    for suffix, part in (("A", actions[:mid]), ("B", actions[mid:])):
+        raw: dict[str, Any] = dict(stmt.raw)
+        raw["Action"] = part
+        if stmt.sid:
+            raw["Sid"] = stmt.sid + suffix
+        out.append(Statement(raw, stmt.path))
+    return out
+
+
+def split_policy(
+    doc: PolicyDocument, fixed: Sequence[Statement], limit: int = MANAGED_POLICY_LIMIT
+) -> list[PolicyDocument]:
+    """Documents of at most ``limit`` characters; ``fixed`` statements stay in the first one.
+
+    First-fit by decreasing size, then each document keeps the original statement order.
+    Raises ``ValueError`` when the fixed statements alone do not fit.
+    """
+    if fits(doc, limit):
+        return [doc]
+    fixed_list = list(fixed)
+    if not fits(PolicyDocument(doc.version, tuple(fixed_list), doc.extra), limit):
+        raise ValueError("the preserved statements alone exceed the policy size limit")
+    order = {id(s): i for i, s in enumerate(doc.statements)}
+    pending = [s for s in doc.statements if s not in fixed_list]
+    queue = sorted(pending, key=lambda s: -_size(doc, s))
+    bins: list[list[Statement]] = [fixed_list]
+    while queue:
+        stmt = queue.pop(0)
+        if not fits(PolicyDocument(doc.version, (stmt,), doc.extra), limit):
+            queue[:0] = _halves(stmt)
+            continue
+        target = next((b for b in bins if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra), limit)), None)
+        if target is None:
+            bins.append([stmt])
+        else:
+            target.append(stmt)
+    return [
+        PolicyDocument(doc.version, tuple(sorted(b, key=lambda s: order.get(id(s), len(order)))), doc.extra)
+        for b in bins
+        if b
+    ]
+
+
+def _size(doc: PolicyDocument, stmt: Statement) -> int:
+    return compact_size(PolicyDocument(doc.version, (stmt,), doc.extra))

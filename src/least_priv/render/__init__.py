@@ -1,0 +1,1 @@
+"""Output formats: the JSON report, the Markdown summary, safe log lines."""

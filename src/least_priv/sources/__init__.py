@@ -1,0 +1,1 @@
+"""Sources of CloudTrail evidence, one adapter each, behind ``Source``."""

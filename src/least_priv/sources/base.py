@@ -1,0 +1,39 @@
+"""The one interface every source implements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from least_priv.core.event import ApiCall
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class SourceStats:
+    """What a source read, for the report."""
+
+    source: str
+    files_read: int = 0
+    files_skipped: list[dict[str, str]] = field(default_factory=list)
+    records: int = 0
+    records_invalid: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "files_read": self.files_read,
+            "files_skipped": self.files_skipped,
+            "records": self.records,
+            "records_invalid": self.records_invalid,
+        }
+
+
+class Source(Protocol):
+    stats: SourceStats
+
+    def calls(self, warn: Warn) -> Iterator[ApiCall]:
+        """Every CloudTrail event of the source, streamed."""
+        ...

@@ -1,0 +1,128 @@
+"""CloudTrail evidence on disk: log files (``{"Records": [...]}``, ``.json`` or gzipped),
+JSON lines of events, and saved LookupEvents responses; folders are read recursively.
+
+Files are read one at a time, so memory follows the largest file, not the number of files.
+A file that cannot be read is skipped with one warning and counted; it never stops the run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from least_priv.core.event import ApiCall, EventFormatError, parse_event
+from least_priv.errors import InputError
+from least_priv.sources.base import SourceStats, Warn
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FileFormatError(ValueError):
+    """A file that holds no CloudTrail events."""
+
+
+def _records_of_document(doc: object) -> list[Any]:
+    if isinstance(doc, dict):
+        if isinstance(doc.get("Records"), list):
+            return list(doc["Records"])
+        if isinstance(doc.get("Events"), list):  # a saved LookupEvents response
+            return [_lookup_event(e) for e in doc["Events"]]
+        if "eventSource" in doc:
+            return [doc]
+    if isinstance(doc, list):
+        return doc
+    raise FileFormatError("JSON but not CloudTrail (no Records, Events or eventSource)")
+
+
+def _lookup_event(item: object) -> object:
+    text = item.get("CloudTrailEvent") if isinstance(item, dict) else None
+    if not isinstance(text, str):
+        return item
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def parse_log_text(text: str) -> list[Any]:
+    """The raw records of one file's text, whatever its CloudTrail layout."""
+    if not text.strip():
+        raise FileFormatError("empty")
+    try:
+        return _records_of_document(json.loads(text))
+    except json.JSONDecodeError as exc:
+        whole_error = exc
+    records: list[Any] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                records.extend(_records_of_document(json.loads(line)))
+            except json.JSONDecodeError:
+                if number == 1:
+                    raise FileFormatError(f"not JSON ({whole_error.msg} at line {whole_error.lineno})") from None
+                raise FileFormatError(f"JSON lines broken at line {number} (truncated?)") from None
+    return records
+
+
+def read_file_text(path: Path) -> str:
+    data = path.read_bytes()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileFormatError("not UTF-8 text (binary file?)") from None
+
+
+class LocalSource:
+    """A file or a folder of CloudTrail evidence."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"--source {path}: no such file or folder; give a CloudTrail log file or folder")
+        self.stats = SourceStats(str(path))
+
+    def files(self) -> Iterator[Path]:
+        if self.path.is_file():
+            yield self.path
+            return
+        for child in sorted(self.path.rglob("*")):
+            if child.is_file() and not child.name.startswith("."):
+                yield child
+
+    def calls(self, warn: Warn) -> Iterator[ApiCall]:
+        for path in self.files():
+            try:
+                records = parse_log_text(read_file_text(path))
+            except (FileFormatError, OSError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.stats.files_skipped.append({"file": str(path), "reason": reason})
+                warn(f"skipped {path}: {reason}")
+                continue
+            yield from self._parse_records(path, records, warn)
+
+    def _parse_records(self, path: Path, records: list[Any], warn: Warn) -> Iterator[ApiCall]:
+        self.stats.files_read += 1
+        valid = 0
+        for record in records:
+            try:
+                call = parse_event(record)
+            except EventFormatError:
+                self.stats.records_invalid += 1
+                continue
+            valid += 1
+            self.stats.records += 1
+            yield call
+        if records and not valid:
+            self.stats.files_read -= 1
+            reason = "no record is a CloudTrail event (no eventSource/eventName)"
+            self.stats.files_skipped.append({"file": str(path), "reason": reason})
+            warn(f"skipped {path}: {reason}")
