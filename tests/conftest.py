@@ -23,15 +23,27 @@ _SESSION_IDENTITY = {
     "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/github-actions-deploy/GitHubActions",
     "accountId": ACCOUNT,
     "sessionContext": {
-        "sessionIssuer": {"type": "Role", "arn": ROLE_ARN, "accountId": ACCOUNT, "userName": "github-actions-deploy"}
+        "sessionIssuer": {
+            "type": "Role",
+            "arn": ROLE_ARN,
+            "accountId": ACCOUNT,
+            "userName": "github-actions-deploy",
+        }
     },
 }
 
 
 def record(
-    source: str, name: str, *, request: dict[str, Any] | None = None, response: dict[str, Any] | None = None,
-    error: str | None = None, time: str = "2026-11-20T10:05:00Z", identity: dict[str, Any] | None = None,
-    region: str = "us-east-1", **extra: Any,
+    source: str,
+    name: str,
+    *,
+    request: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
+    error: str | None = None,
+    time: str = "2026-11-20T10:05:00Z",
+    identity: dict[str, Any] | None = None,
+    region: str = "us-east-1",
+    **extra: Any,
 ) -> dict[str, Any]:
     """A CloudTrail record shaped as CloudTrail writes it, made by the deploy role's session by default."""
     rec: dict[str, Any] = {
@@ -66,5 +78,7 @@ def reference() -> IamReference:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"the shared CloudTrail corpus is not beside the project ({CORPUS}); it is present in CI")
+        pytest.skip(
+            f"the shared CloudTrail corpus is not beside the project ({CORPUS}); it is present in CI"
+        )
     return CORPUS

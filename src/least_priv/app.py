@@ -42,9 +42,15 @@ class Outcome:
 
 
 def open_source(text: str) -> Source:
-    if text.startswith(("s3://", "athena://", "lake://")) or text in ("access-analyzer", "lookup-events", "s3"):
-        raise UsageError(f"--source {text}: this source needs AWS and is not available in this version; "
-                         "give a local CloudTrail file or folder")
+    if text.startswith(("s3://", "athena://", "lake://")) or text in (
+        "access-analyzer",
+        "lookup-events",
+        "s3",
+    ):
+        raise UsageError(
+            f"--source {text}: this source needs AWS and is not available in this version; "
+            "give a local CloudTrail file or folder"
+        )
     return LocalSource(text)
 
 
@@ -56,16 +62,25 @@ def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--policy-path {path} cannot be read ({exc}); check the path and its permissions") from None
+        raise InputError(
+            f"--policy-path {path} cannot be read ({exc}); check the path and its permissions"
+        ) from None
     try:
         return parse_policy(text), text
     except PolicyFormatError as exc:
-        raise InputError(f"--policy-path {path} is not a valid IAM policy: {exc}; fix it or point to another file") from None
+        raise InputError(
+            f"--policy-path {path} is not a valid IAM policy: {exc}; fix it or point to another file"
+        ) from None
 
 
-def analyse(settings: Settings, reference: IamReference, warn: Warn) -> tuple[Analysis, list[dict[str, Any]]]:
+def analyse(
+    settings: Settings, reference: IamReference, warn: Warn
+) -> tuple[Analysis, list[dict[str, Any]]]:
     sources = [open_source(s) for s in settings.sources]
-    options = Options(strict=settings.mode == "strict", ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions))
+    options = Options(
+        strict=settings.mode == "strict",
+        ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),
+    )
     collector = Collector(settings.principal, settings.window, reference, options)
     for source in sources:
         for call in source.calls(warn):
@@ -85,28 +100,42 @@ def run(settings: Settings, warn: Warn, reference: IamReference | None = None) -
     for key, reason in sorted(analysis.unmapped_reasons.items()):
         warn(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}")
     if analysis.stats["events_matched"] == 0:
-        warn(f"no event of {settings.principal.text} in the window; check --principal-arn and the window")
+        warn(
+            f"no event of {settings.principal.text} in the window; check --principal-arn and the window"
+        )
     statements, notes = build_statements(analysis.grants, settings.keep_star_resources)
     merged = merge_policy(existing, statements, settings.preserve_sids, settings.merge)
     document = merged.document
     if not fits(document):
-        statements, _ = build_statements(analysis.grants, settings.keep_star_resources, merge_services=True)
-        document = merge_policy(existing, statements, settings.preserve_sids, settings.merge).document
+        statements, _ = build_statements(
+            analysis.grants, settings.keep_star_resources, merge_services=True
+        )
+        document = merge_policy(
+            existing, statements, settings.preserve_sids, settings.merge
+        ).document
     try:
         documents = split_policy(document, merged.preserved)
     except ValueError as exc:
         raise InputError(f"cannot fit the policy into IAM's 6,144-character limit: {exc}") from None
     findings: list[Finding] = sorted({*analysis.notes, *notes, *merged.findings})
     if len(documents) > 1:
-        findings.append(finding("POLICY_SPLIT", f"the policy was split into {len(documents)} documents"))
+        findings.append(
+            finding("POLICY_SPLIT", f"the policy was split into {len(documents)} documents")
+        )
     for doc in documents:
         findings += validate(doc, lambda s, n: reference.action_info(s, n) is not None)
     texts = [render_policy(d) for d in documents]
     diff = diff_actions([existing] if existing else [], documents)
-    files = [str(p) for p in part_paths(_target(settings), len(texts))] if _target(settings) else []
+    target = _target(settings)
+    files = [str(p) for p in part_paths(target, len(texts))] if target else []
     report = build_report(
-        principal=settings.principal.text, window=(settings.window.start, settings.window.end),
-        sources=source_stats, analysis=analysis, findings=findings, diff=diff, mode=settings.mode,
+        principal=settings.principal.text,
+        window=(settings.window.start, settings.window.end),
+        sources=source_stats,
+        analysis=analysis,
+        findings=findings,
+        diff=diff,
+        mode=settings.mode,
         policy_files=files,
     )
     changed = "".join(texts) != old_text or len(texts) > 1
@@ -138,7 +167,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], None]) -> None:
+def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object]) -> None:
     """Write the policy, report and summary files (all or, on error, the policy unchanged)."""
     import json
 
@@ -154,7 +183,9 @@ def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], None])
         for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
             write_atomic(path, text)
     if settings.report:
-        write_atomic(settings.report, json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(
+            settings.report, json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n"
+        )
     if settings.summary:
         write_atomic(settings.summary, outcome.summary)
 

@@ -23,13 +23,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="least-priv", description="Least-privilege IAM policies from CloudTrail evidence.")
+    parser = _Parser(
+        prog="least-priv", description="Least-privilege IAM policies from CloudTrail evidence."
+    )
     parser.add_argument("--version", action="version", version=f"least-priv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    gen = sub.add_parser("generate", help="generate the policy of a principal from its CloudTrail activity")
-    gen.add_argument("--principal-arn", required=True, help="role, user or session ARN, or * for everyone")
-    gen.add_argument("--source", action="append", required=True, metavar="SRC",
-                     help="CloudTrail files or folder (repeatable)")
+    gen = sub.add_parser(
+        "generate", help="generate the policy of a principal from its CloudTrail activity"
+    )
+    gen.add_argument(
+        "--principal-arn", required=True, help="role, user or session ARN, or * for everyone"
+    )
+    gen.add_argument(
+        "--source",
+        action="append",
+        required=True,
+        metavar="SRC",
+        help="CloudTrail files or folder (repeatable)",
+    )
     gen.add_argument("--trail-arn", default="")
     gen.add_argument("--access-role-arn", default="")
     gen.add_argument("--region", default="")
@@ -39,13 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--end-time", metavar="ISO8601")
     gen.add_argument("--mode", choices=MODES, default="wildcard")
     gen.add_argument("--merge", choices=MERGES, default="replace")
-    gen.add_argument("--policy-path", type=Path, metavar="FILE", help="existing policy to merge into")
+    gen.add_argument(
+        "--policy-path", type=Path, metavar="FILE", help="existing policy to merge into"
+    )
     gen.add_argument("--preserve-sids", default="", metavar="SID[,SID...]")
     star = gen.add_mutually_exclusive_group()
     star.add_argument("--keep-star-resources", dest="keep_star", action="store_true", default=True)
     star.add_argument("--no-keep-star-resources", dest="keep_star", action="store_false")
     gen.add_argument("--ignore-action", action="append", default=[], metavar="PATTERN")
-    gen.add_argument("--output", metavar="FILE|-", help="where to write the policy (default: --policy-path, else stdout)")
+    gen.add_argument(
+        "--output",
+        metavar="FILE|-",
+        help="where to write the policy (default: --policy-path, else stdout)",
+    )
     gen.add_argument("--report", type=Path, metavar="FILE")
     gen.add_argument("--summary", type=Path, metavar="FILE")
     return parser
@@ -76,7 +93,10 @@ def _warn(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors (2) and --help/--version (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         settings = settings_from_args(args, datetime.now(UTC))
         outcome = run(settings, _warn)

@@ -38,20 +38,28 @@ def _time(flag: str, text: str) -> datetime:
     try:
         return parse_time(text)
     except ValueError:
-        raise UsageError(f"{flag} {text!r} is not an ISO 8601 time; write e.g. 2026-11-20T10:00:00Z") from None
+        raise UsageError(
+            f"{flag} {text!r} is not an ISO 8601 time; write e.g. 2026-11-20T10:00:00Z"
+        ) from None
 
 
-def resolve_window(lookback_hours: str | float | None, start: str | None, end: str | None, now: datetime) -> Window:
+def resolve_window(
+    lookback_hours: str | float | None, start: str | None, end: str | None, now: datetime
+) -> Window:
     """The window from --lookback-hours or --start-time/--end-time; no window means every event."""
     if lookback_hours not in (None, "") and (start or end):
         raise UsageError("give either --lookback-hours or --start-time/--end-time, not both")
     if lookback_hours not in (None, ""):
         try:
-            hours = float(lookback_hours)  # type: ignore[arg-type]
+            hours = float(lookback_hours)
         except ValueError:
-            raise UsageError(f"--lookback-hours {lookback_hours!r} is not a number of hours") from None
+            raise UsageError(
+                f"--lookback-hours {lookback_hours!r} is not a number of hours"
+            ) from None
         if not 0 < hours <= 24 * 366:
-            raise UsageError(f"--lookback-hours {lookback_hours} must be more than 0 and at most 8784 (a year)")
+            raise UsageError(
+                f"--lookback-hours {lookback_hours} must be more than 0 and at most 8784 (a year)"
+            )
         return Window(now - timedelta(hours=hours), now)
     if end and not start:
         raise UsageError("--end-time needs --start-time")

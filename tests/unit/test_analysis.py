@@ -13,9 +13,16 @@ from least_priv.iam.reference import IamReference
 from tests.conftest import ACCOUNT, ROLE_ARN, record
 
 
-def analyse(reference: IamReference, *records: dict[str, Any], strict: bool = False,
-            window: Window | None = None, ignore: tuple[str, ...] = DEFAULT_IGNORED_ACTIONS) -> Analysis:
-    collector = Collector(parse_principal(ROLE_ARN), window or Window(None, None), reference, Options(strict, ignore))
+def analyse(
+    reference: IamReference,
+    *records: dict[str, Any],
+    strict: bool = False,
+    window: Window | None = None,
+    ignore: tuple[str, ...] = DEFAULT_IGNORED_ACTIONS,
+) -> Analysis:
+    collector = Collector(
+        parse_principal(ROLE_ARN), window or Window(None, None), reference, Options(strict, ignore)
+    )
     for rec in records:
         collector.add(parse_event(rec))
     return collector.analysis
@@ -33,7 +40,9 @@ def test_denied_calls_are_reported_not_granted(reference: IamReference) -> None:
     )
     assert granted(result) == set()
     assert [(d.action, d.error_code) for d in result.denied] == [
-        ("iam:TagRole", "AccessDenied"), ("ec2:DescribeAddressesAttribute", "Client.UnauthorizedOperation")]
+        ("iam:TagRole", "AccessDenied"),
+        ("ec2:DescribeAddressesAttribute", "Client.UnauthorizedOperation"),
+    ]
     assert result.denied[0].resource == f"arn:aws:iam::{ACCOUNT}:role/demo"
 
 
@@ -42,16 +51,28 @@ def test_errors_after_the_permission_check_still_need_the_action(reference: IamR
         reference,
         record("ec2", "DescribeVpcs", error="ThrottlingException"),
         record("iam", "GetRole", request={"roleName": "gone"}, error="NoSuchEntity"),
-        record("ec2", "DeleteRouteTable", request={"routeTableId": "rtb-0123456789abcdef0"},
-               error="Client.InvalidRouteTableID.NotFound"),
+        record(
+            "ec2",
+            "DeleteRouteTable",
+            request={"routeTableId": "rtb-0123456789abcdef0"},
+            error="Client.InvalidRouteTableID.NotFound",
+        ),
     )
     assert granted(result) == {"ec2:DescribeVpcs", "iam:GetRole", "ec2:DeleteRouteTable"}
 
 
-def test_passing_a_role_to_lambda_needs_pass_role_on_that_role_for_lambda(reference: IamReference) -> None:
+def test_passing_a_role_to_lambda_needs_pass_role_on_that_role_for_lambda(
+    reference: IamReference,
+) -> None:
     role = f"arn:aws:iam::{ACCOUNT}:role/demo-function-role"
-    result = analyse(reference, record("lambda", "CreateFunction20150331",
-                                       request={"functionName": "demo-function", "role": role}))
+    result = analyse(
+        reference,
+        record(
+            "lambda",
+            "CreateFunction20150331",
+            request={"functionName": "demo-function", "role": role},
+        ),
+    )
     passes = [(g, r) for g, r in result.grants.items() if str(g.action) == "iam:PassRole"]
     assert len(passes) == 1
     grant, resources = passes[0]
@@ -60,13 +81,25 @@ def test_passing_a_role_to_lambda_needs_pass_role_on_that_role_for_lambda(refere
 
 
 def test_assuming_a_role_is_not_passing_it(reference: IamReference) -> None:
-    result = analyse(reference, record("sts", "AssumeRole", request={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/x"}))
+    result = analyse(
+        reference,
+        record("sts", "AssumeRole", request={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/x"}),
+    )
     assert granted(result) == {"sts:AssumeRole"}
 
 
 def test_kms_calls_made_by_s3_for_the_role_are_limited_to_s3(reference: IamReference) -> None:
-    rec = record("kms", "GenerateDataKey", request={"keySpec": "AES_256"},
-                 resources=[{"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"}])
+    rec = record(
+        "kms",
+        "GenerateDataKey",
+        request={"keySpec": "AES_256"},
+        resources=[
+            {
+                "type": "AWS::KMS::Key",
+                "ARN": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            }
+        ],
+    )
     rec["userIdentity"]["invokedBy"] = "s3.amazonaws.com"
     (grant,) = analyse(reference, rec).grants
     assert str(grant.action) == "kms:GenerateDataKey"
@@ -76,14 +109,18 @@ def test_kms_calls_made_by_s3_for_the_role_are_limited_to_s3(reference: IamRefer
 def test_default_and_given_ignore_patterns_drop_noise(reference: IamReference) -> None:
     result = analyse(
         reference,
-        record("sts", "GetCallerIdentity"), record("ec2", "DescribeVpcs"), record("ec2", "DescribeSubnets"),
+        record("sts", "GetCallerIdentity"),
+        record("ec2", "DescribeVpcs"),
+        record("ec2", "DescribeSubnets"),
         ignore=(*DEFAULT_IGNORED_ACTIONS, "ec2:DescribeSub*"),
     )
     assert granted(result) == {"ec2:DescribeVpcs"}
     assert result.stats["events_ignored"] == 2
 
 
-def test_events_outside_the_window_and_of_other_principals_grant_nothing(reference: IamReference) -> None:
+def test_events_outside_the_window_and_of_other_principals_grant_nothing(
+    reference: IamReference,
+) -> None:
     other = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice", "accountId": ACCOUNT}
     window = Window(datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
     result = analyse(

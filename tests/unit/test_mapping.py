@@ -39,15 +39,21 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("source", "name", "expected"), CASES, ids=[f"{s}:{n}" for s, n, _ in CASES])
-def test_events_map_to_the_actions_iam_checks(reference: IamReference, source: str, name: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("source", "name", "expected"), CASES, ids=[f"{s}:{n}" for s, n, _ in CASES]
+)
+def test_events_map_to_the_actions_iam_checks(
+    reference: IamReference, source: str, name: str, expected: list[str]
+) -> None:
     result = map_call(call(source, name), reference)
     assert isinstance(result, Mapped)
     assert [str(i.action) for i in result.actions] == expected
 
 
 @pytest.mark.parametrize("name", ["NotCreateUser", "DescribePolicy"])
-def test_names_iam_does_not_know_are_unmapped_not_guessed(reference: IamReference, name: str) -> None:
+def test_names_iam_does_not_know_are_unmapped_not_guessed(
+    reference: IamReference, name: str
+) -> None:
     result = map_call(call("iam", name), reference)
     assert isinstance(result, Unmapped)
     assert name in result.reason
@@ -59,16 +65,22 @@ def test_unknown_event_source_is_unmapped(reference: IamReference) -> None:
 
 @pytest.mark.parametrize("event_type", ["AwsServiceEvent", "AwsConsoleSignIn"])
 def test_non_api_events_need_no_permission(reference: IamReference, event_type: str) -> None:
-    assert isinstance(map_call(call("signin", "ConsoleLogin", eventType=event_type), reference), NoPermission)
+    assert isinstance(
+        map_call(call("signin", "ConsoleLogin", eventType=event_type), reference), NoPermission
+    )
 
 
 def test_every_action_in_the_reviewed_table_exists(reference: IamReference) -> None:
     missing = [
-        text for names in EVENT_ACTIONS.values() for text in names
+        text
+        for names in EVENT_ACTIONS.values()
+        for text in names
         if reference.action_info(*text.split(":", 1)) is None
     ]
     assert missing == []
 
 
 def test_every_source_alias_names_a_real_iam_service(reference: IamReference) -> None:
-    assert [s for names in SOURCE_ALIASES.values() for s in names if not reference.has_service(s)] == []
+    assert [
+        s for names in SOURCE_ALIASES.values() for s in names if not reference.has_service(s)
+    ] == []

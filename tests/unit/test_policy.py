@@ -27,7 +27,12 @@ EXISTING = {
         STATE,
         {"Sid": "NoLeaks", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
         {"Sid": "TemporaryCaptureAll", "Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Sid": "Ec2AnyResource", "Effect": "Allow", "Action": ["ec2:DescribeImages"], "Resource": ["*"]},
+        {
+            "Sid": "Ec2AnyResource",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeImages"],
+            "Resource": ["*"],
+        },
     ],
 }
 GRANTS = {
@@ -45,9 +50,18 @@ def _generated(keep_star: bool = True):
 def test_statements_group_actions_by_resources_with_stable_sids() -> None:
     statements, _ = _generated()
     assert [dict(s.raw) for s in statements] == [
-        {"Sid": "Ec2Vpc", "Effect": "Allow", "Action": ["ec2:CreateVpc", "ec2:DeleteVpc"],
-         "Resource": ["arn:aws:ec2:us-east-1:111122223333:vpc/*"]},
-        {"Sid": "Ec2AnyResource", "Effect": "Allow", "Action": ["ec2:DescribeVpcs"], "Resource": ["*"]},
+        {
+            "Sid": "Ec2Vpc",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateVpc", "ec2:DeleteVpc"],
+            "Resource": ["arn:aws:ec2:us-east-1:111122223333:vpc/*"],
+        },
+        {
+            "Sid": "Ec2AnyResource",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeVpcs"],
+            "Resource": ["*"],
+        },
     ]
 
 
@@ -62,7 +76,12 @@ def test_replace_keeps_preserved_and_deny_statements_and_drops_the_capture_state
     result = merge_policy(existing, _generated()[0], ["S3StateManagement", "Missing"])
     out = result.document.to_json_obj()["Statement"]
     assert out[0] == STATE  # same keys, order and value shapes (Action stays a string)
-    assert [s.get("Sid") for s in out] == ["S3StateManagement", "NoLeaks", "Ec2Vpc", "Ec2AnyResource"]
+    assert [s.get("Sid") for s in out] == [
+        "S3StateManagement",
+        "NoLeaks",
+        "Ec2Vpc",
+        "Ec2AnyResource",
+    ]
     assert [f.code for f in result.findings] == ["PRESERVED_SID_MISSING"]
     rendered = render_policy(result.document)
     assert json.dumps(STATE, indent=2).replace("\n", "\n    ") in rendered
@@ -97,30 +116,62 @@ def test_diff_counts_actions_added_and_removed() -> None:
         ("{", "not valid JSON"),
         ("[]", "JSON object"),
         ('{"Version": "2012-10-17", "Statement": "x"}', "Statement must be a list"),
-        ('{"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]}',
-         r"Statement\[0\].Effect"),
-        ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}', "Action or NotAction"),
-        ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 3, "Resource": "*"}]}',
-         r"Statement\[0\].Action must be"),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]}',
+            r"Statement\[0\].Effect",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}',
+            "Action or NotAction",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 3, "Resource": "*"}]}',
+            r"Statement\[0\].Action must be",
+        ),
         ('{"Version": "2020-01-01", "Statement": []}', "Version"),
     ],
 )
-def test_invalid_policies_are_refused_with_the_place_of_the_problem(text: str, message: str) -> None:
+def test_invalid_policies_are_refused_with_the_place_of_the_problem(
+    text: str, message: str
+) -> None:
     with pytest.raises(PolicyFormatError, match=message):
         parse_policy(text)
 
 
 def test_validation_flags_escalation_pass_role_on_star_and_unknown_actions() -> None:
-    doc = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["iam:PassRole", "iam:AttachRolePolicy", "ec2:Describe*", "ec2:MadeUp"],
-         "Resource": "*"}]}))
+    doc = parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "iam:PassRole",
+                            "iam:AttachRolePolicy",
+                            "ec2:Describe*",
+                            "ec2:MadeUp",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        )
+    )
     codes = {f.code for f in validate(doc, lambda s, n: n != "MadeUp")}
-    assert codes == {"PASSROLE_ANY_ROLE", "PRIVILEGE_ESCALATION", "WILDCARD_ACTION", "UNKNOWN_ACTION"}
+    assert codes == {
+        "PASSROLE_ANY_ROLE",
+        "PRIVILEGE_ESCALATION",
+        "WILDCARD_ACTION",
+        "UNKNOWN_ACTION",
+    }
 
 
 def test_large_policies_split_into_documents_under_the_limit_keeping_preserved_first() -> None:
     grants = {
-        Grant(Action("ec2", f"Action{i:03d}")): {("vpc", f"arn:aws:ec2:us-east-1:111122223333:vpc/vpc-{i:017x}")}
+        Grant(Action("ec2", f"Action{i:03d}")): {
+            ("vpc", f"arn:aws:ec2:us-east-1:111122223333:vpc/vpc-{i:017x}")
+        }
         for i in range(300)
     }
     statements, _ = build_statements(grants, True)

@@ -15,7 +15,12 @@ WEB_IDENTITY = {
     "userName": "repo:acme/infra:ref:refs/heads/main",
     "identityProvider": "token.actions.githubusercontent.com",
 }
-USER = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice", "accountId": ACCOUNT, "userName": "alice"}
+USER = {
+    "type": "IAMUser",
+    "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+    "accountId": ACCOUNT,
+    "userName": "alice",
+}
 
 
 @pytest.mark.parametrize(
@@ -36,7 +41,7 @@ def test_role_sessions_match_their_role_with_or_without_path(principal: str) -> 
     "principal",
     [
         f"arn:aws:iam::{ACCOUNT}:role/github-actions-readonly",
-        f"arn:aws:iam::444455556666:role/ci/github-actions-deploy",
+        "arn:aws:iam::444455556666:role/ci/github-actions-deploy",
         f"arn:aws:iam::{ACCOUNT}:user/github-actions-deploy",
         f"arn:aws:sts::{ACCOUNT}:assumed-role/github-actions-deploy/OtherSession",
     ],
@@ -46,9 +51,15 @@ def test_other_principals_do_not_match(principal: str) -> None:
 
 
 def test_assume_role_with_web_identity_belongs_to_the_web_identity_not_the_role() -> None:
-    event = call("sts", "AssumeRoleWithWebIdentity", identity=WEB_IDENTITY,
-                 request={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/ci/github-actions-deploy"})
-    assert not parse_principal(f"arn:aws:iam::{ACCOUNT}:role/ci/github-actions-deploy").matches(event)
+    event = call(
+        "sts",
+        "AssumeRoleWithWebIdentity",
+        identity=WEB_IDENTITY,
+        request={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/ci/github-actions-deploy"},
+    )
+    assert not parse_principal(f"arn:aws:iam::{ACCOUNT}:role/ci/github-actions-deploy").matches(
+        event
+    )
 
 
 def test_user_arn_matches_that_user_only() -> None:
@@ -57,7 +68,16 @@ def test_user_arn_matches_that_user_only() -> None:
     assert not alice.matches(call("s3", "ListBuckets"))
 
 
-@pytest.mark.parametrize("bad", ["", "role/x", "arn:aws:iam::123:role/x", "arn:aws:s3:::bucket", "arn:aws:iam::111122223333:policy/p"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "role/x",
+        "arn:aws:iam::123:role/x",
+        "arn:aws:s3:::bucket",
+        "arn:aws:iam::111122223333:policy/p",
+    ],
+)
 def test_malformed_principal_is_refused_with_a_hint(bad: str) -> None:
     with pytest.raises(ValueError, match="principal-arn"):
         parse_principal(bad)

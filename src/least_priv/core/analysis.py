@@ -69,8 +69,15 @@ def _error_kind(code: str) -> str:
 class Collector:
     """Feeds calls through select -> map -> resources, accumulating an ``Analysis``."""
 
-    def __init__(self, principal: Principal, window: Window, reference: Reference, options: Options) -> None:
-        self.principal, self.window, self.reference, self.options = principal, window, reference, options
+    def __init__(
+        self, principal: Principal, window: Window, reference: Reference, options: Options
+    ) -> None:
+        self.principal, self.window, self.reference, self.options = (
+            principal,
+            window,
+            reference,
+            options,
+        )
         self.analysis = Analysis()
 
     def add(self, call: ApiCall) -> None:
@@ -130,27 +137,40 @@ class Collector:
             scope = scope_of(info, values, strict=True)
             resource = next((arn for _, arn in scope.resources), "*")
             when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
-            self.analysis.denied.append(Denied(call.event_id, when, str(info.action), call.error_code, resource))
+            self.analysis.denied.append(
+                Denied(call.event_id, when, str(info.action), call.error_code, resource)
+            )
 
-    def _grant(self, info: ActionInfo, scope: Scope, call: ApiCall, condition: Condition = ()) -> None:
+    def _grant(
+        self, info: ActionInfo, scope: Scope, call: ApiCall, condition: Condition = ()
+    ) -> None:
         action = info.action
         if scope.account_pin:
-            condition = (*condition, ("StringEquals", scope.account_pin[0], (scope.account_pin[1],)))
+            condition = (
+                *condition,
+                ("StringEquals", scope.account_pin[0], (scope.account_pin[1],)),
+            )
         if (via := via_service(call)) is not None:
             condition = (*condition, ("StringEquals", "kms:ViaService", (via,)))
-        self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(scope.resources)
+        self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(
+            scope.resources
+        )
         self.analysis.action_events[action] += 1
         for type_name in scope.fallbacks:
-            self.analysis.notes.add(finding(
-                "RESOURCE_FALLBACK",
-                f"{action}: no exact {type_name} ARN in event {call.event_id or call.name}; "
-                f"allowed on every {type_name} of the account and region",
-            ))
+            self.analysis.notes.add(
+                finding(
+                    "RESOURCE_FALLBACK",
+                    f"{action}: no exact {type_name} ARN in event {call.event_id or call.name}; "
+                    f"allowed on every {type_name} of the account and region",
+                )
+            )
         if scope.unscoped:
-            self.analysis.notes.add(finding(
-                "RESOURCE_UNSCOPED",
-                f"{action}: the event names none of its {len(info.resource_types)} resource types; allowed on *",
-            ))
+            self.analysis.notes.add(
+                finding(
+                    "RESOURCE_UNSCOPED",
+                    f"{action}: the event names none of its {len(info.resource_types)} resource types; allowed on *",
+                )
+            )
 
     def _dependent(self, info: ActionInfo, text: str, values: EventValues, call: ApiCall) -> None:
         service, _, name = text.partition(":")
@@ -158,7 +178,9 @@ class Collector:
         if dep is None or self._ignored(dep.action):
             return
         self._grant(dep, scope_of(dep, values, self.options.strict), call)
-        self.analysis.notes.add(finding("DEPENDENT_ACTION", f"{dep.action} is required by {info.action}"))
+        self.analysis.notes.add(
+            finding("DEPENDENT_ACTION", f"{dep.action} is required by {info.action}")
+        )
 
     def _pass_roles(self, call: ApiCall) -> None:
         info = self.reference.action_info("iam", "PassRole")

@@ -23,10 +23,14 @@ def parse_arn(text: str) -> Arn:
     """Parse an ARN, raising ``ValueError`` with the reason when it is not one."""
     parts = text.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
-        raise ValueError(f"{text!r} is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")
+        raise ValueError(
+            f"{text!r} is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+        )
     _, partition, service, region, account, resource = parts
     if not partition or not service or not resource:
-        raise ValueError(f"{text!r} is not an ARN: partition, service and resource must not be empty")
+        raise ValueError(
+            f"{text!r} is not an ARN: partition, service and resource must not be empty"
+        )
     return Arn(partition, service, region, account, resource)
 
 

@@ -28,7 +28,9 @@ def _condition_json(condition: Condition) -> dict[str, dict[str, Any]]:
 
 def _sid_base(service: str, types: list[str], condition: Condition) -> str:
     kinds = sorted({t for t in types if t})
-    body = "".join(_camel(t) for t in kinds[:_MAX_SID_TYPES]) + ("Etc" if len(kinds) > _MAX_SID_TYPES else "")
+    body = "".join(_camel(t) for t in kinds[:_MAX_SID_TYPES]) + (
+        "Etc" if len(kinds) > _MAX_SID_TYPES else ""
+    )
     sid = _camel(service) + (body or "AnyResource")
     for _, key, values in condition:
         if key.lower().endswith("viaservice"):
@@ -39,7 +41,9 @@ def _sid_base(service: str, types: list[str], condition: Condition) -> str:
 
 
 def build_statements(
-    grants: dict[Grant, set[tuple[str, str]]], keep_star_resources: bool, merge_services: bool = False
+    grants: dict[Grant, set[tuple[str, str]]],
+    keep_star_resources: bool,
+    merge_services: bool = False,
 ) -> tuple[list[Statement], list[Finding]]:
     """Statements for the grants. ``merge_services`` groups across services (more compact)."""
     groups: dict[tuple[str, tuple[str, ...], Condition], set[str]] = defaultdict(set)
@@ -48,7 +52,11 @@ def build_statements(
     for grant, pairs in grants.items():
         arns = tuple(sorted({arn for _, arn in pairs}))
         if arns == ("*",) and not keep_star_resources:
-            notes.append(finding("STAR_RESOURCE_OMITTED", f"{grant.action} supports no resource type; left out"))
+            notes.append(
+                finding(
+                    "STAR_RESOURCE_OMITTED", f"{grant.action} supports no resource type; left out"
+                )
+            )
             continue
         service = "" if merge_services else grant.action.service
         key = (service, arns, grant.condition)
@@ -59,17 +67,26 @@ def build_statements(
         service, arns, condition = key
         actions = sorted(groups[key], key=str.lower)
         sid_service = service or "-".join(sorted({a.split(":")[0] for a in actions}))[:40]
-        drafts.append((_sid_base(sid_service, sorted(types[key]), condition), actions, arns, condition))
+        drafts.append(
+            (_sid_base(sid_service, sorted(types[key]), condition), actions, arns, condition)
+        )
     return _with_unique_sids(drafts), notes
 
 
-def _with_unique_sids(drafts: list[tuple[str, list[str], tuple[str, ...], Condition]]) -> list[Statement]:
+def _with_unique_sids(
+    drafts: list[tuple[str, list[str], tuple[str, ...], Condition]],
+) -> list[Statement]:
     used: dict[str, int] = defaultdict(int)
     statements = []
     for index, (base, actions, arns, condition) in enumerate(drafts):
         used[base] += 1
         sid = base if used[base] == 1 else f"{base}{used[base]}"
-        raw: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": list(arns)}
+        raw: dict[str, Any] = {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": list(arns),
+        }
         if condition:
             raw["Condition"] = _condition_json(condition)
         statements.append(Statement(raw, f"Statement[{index}]"))

@@ -11,16 +11,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "PRIVILEGE_ESCALATION": (WARNING, "an allowed action lets the role raise its own privileges"),
     "PASSROLE_ANY_ROLE": (ERROR, "iam:PassRole on every role lets the role act as any role"),
     "WILDCARD_ACTION": (WARNING, "an action pattern allows more than was observed"),
-    "WILDCARD_RESOURCE": (INFO, "an action that supports resource types is allowed on every resource"),
+    "WILDCARD_RESOURCE": (
+        INFO,
+        "an action that supports resource types is allowed on every resource",
+    ),
     "NOT_ACTION_ALLOW": (WARNING, "Allow with NotAction allows everything not listed"),
     "UNKNOWN_ACTION": (WARNING, "an action the IAM reference does not know"),
-    "RESOURCE_FALLBACK": (WARNING, "no exact ARN could be derived; the resource type's pattern is used"),
+    "RESOURCE_FALLBACK": (
+        WARNING,
+        "no exact ARN could be derived; the resource type's pattern is used",
+    ),
     "RESOURCE_UNSCOPED": (WARNING, "no resource type could be chosen; the action is allowed on *"),
     "STAR_RESOURCE_OMITTED": (WARNING, "an action that supports no resource type was left out"),
     "PRESERVED_SID_MISSING": (WARNING, "a Sid to preserve is not in the existing policy"),
     "POLICY_SPLIT": (WARNING, "the policy exceeds IAM's size limit and was split"),
-    "INSTANCE_PROFILE_ROLE_UNKNOWN": (WARNING, "iam:PassRole for an instance profile whose role is unknown"),
-    "DEPENDENT_ACTION": (INFO, "an action the IAM reference marks as required by another was added"),
+    "INSTANCE_PROFILE_ROLE_UNKNOWN": (
+        WARNING,
+        "iam:PassRole for an instance profile whose role is unknown",
+    ),
+    "DEPENDENT_ACTION": (
+        INFO,
+        "an action the IAM reference marks as required by another was added",
+    ),
 }
 
 

@@ -55,10 +55,17 @@ def merge_policy(
     wanted = {s for s in preserve_sids if s}
     preserved = tuple(s for s in old if s.sid and s.sid in wanted)
     for sid in sorted(wanted - {s.sid for s in preserved}):
-        notes.append(finding("PRESERVED_SID_MISSING", f"Sid {sid!r} is not in the existing policy; nothing preserved for it"))
+        notes.append(
+            finding(
+                "PRESERVED_SID_MISSING",
+                f"Sid {sid!r} is not in the existing policy; nothing preserved for it",
+            )
+        )
     kept = [s for s in old if s not in preserved and s.effect == "Deny"]
     if mode == "union":
-        kept += [s for s in old if s not in preserved and s.effect == "Allow" and not s.is_capture_all]
+        kept += [
+            s for s in old if s not in preserved and s.effect == "Allow" and not s.is_capture_all
+        ]
     out: list[Statement] = [*preserved, *kept]
     taken = {s.sid for s in out if s.sid}
     added: list[Statement] = []
@@ -68,11 +75,10 @@ def merge_policy(
             out[out.index(twin)] = combined
             added.append(combined)
             continue
-        if stmt.sid in taken:
-            stmt = _renamed(stmt, taken)
-        taken.add(stmt.sid)
-        out.append(stmt)
-        added.append(stmt)
+        final = _renamed(stmt, taken) if stmt.sid in taken else stmt
+        taken.add(final.sid)
+        out.append(final)
+        added.append(final)
     version = existing.version if existing else VERSION
     extra = existing.extra if existing else {}
     doc = PolicyDocument(version, tuple(out), extra)

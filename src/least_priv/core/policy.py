@@ -83,7 +83,9 @@ def _check_statement(raw: object, path: str) -> Statement:
         raise PolicyFormatError(f"{path} must be an object")
     stmt = Statement(raw, path)
     if stmt.effect not in ("Allow", "Deny"):
-        raise PolicyFormatError(f"{path}.Effect must be \"Allow\" or \"Deny\", not {raw.get('Effect')!r}")
+        raise PolicyFormatError(
+            f'{path}.Effect must be "Allow" or "Deny", not {raw.get("Effect")!r}'
+        )
     if ("Action" in raw) == ("NotAction" in raw):
         raise PolicyFormatError(f"{path} needs exactly one of Action or NotAction")
     if "Resource" not in raw and "NotResource" not in raw:
@@ -99,12 +101,14 @@ def parse_policy(text: str) -> PolicyDocument:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PolicyFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise PolicyFormatError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     if not isinstance(raw, dict):
         raise PolicyFormatError("the document must be a JSON object with Version and Statement")
     version = raw.get("Version", VERSION)
     if version not in ("2012-10-17", "2008-10-17"):
-        raise PolicyFormatError(f"Version must be \"2012-10-17\", not {version!r}")
+        raise PolicyFormatError(f'Version must be "2012-10-17", not {version!r}')
     statements = raw.get("Statement")
     if isinstance(statements, Mapping):
         statements = [statements]

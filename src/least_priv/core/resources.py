@@ -56,9 +56,8 @@ class EventValues:
                     self.arns.add(value)
                 else:
                     self.nested[key].append(value)
-                    if call.source_prefix == "ec2" and (m := _EC2_ID.match(value)):
-                        if kind := EC2_ID_PREFIXES.get(m.group(1)):
-                            self.nested["ec2:" + kind].append(value)
+                    if call.source_prefix == "ec2" and (kind := _ec2_kind(value)):
+                        self.nested["ec2:" + kind].append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
         name = var.lower()
@@ -71,6 +70,11 @@ class EventValues:
             if found := self.nested.get(key):
                 return list(dict.fromkeys(found))
         return []
+
+
+def _ec2_kind(value: str) -> str | None:
+    match = _EC2_ID.match(value)
+    return EC2_ID_PREFIXES.get(match.group(1)) if match else None
 
 
 def _partition(call: ApiCall) -> str:
@@ -119,14 +123,26 @@ def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     variables = [v for v in _VAR.findall(rtype.arn_template) if v not in _STANDARD]
     choices: list[list[str]] = []
     for var in dict.fromkeys(variables):
-        found = [c for v in values.values_for(var, rtype.name) if (c := _clean_value(rtype.arn_template, var, v))]
+        found = [
+            c
+            for v in values.values_for(var, rtype.name)
+            if (c := _clean_value(rtype.arn_template, var, v))
+        ]
         if not found:
             return set()
         choices.append(found)
     names = list(dict.fromkeys(variables))
     arns = set()
     for combo in itertools.islice(itertools.product(*choices), _MAX_ARNS_PER_TYPE):
-        arns.add(fill_template(rtype.arn_template, values.partition, call.region, call.account, **dict(zip(names, combo, strict=True))))
+        arns.add(
+            fill_template(
+                rtype.arn_template,
+                values.partition,
+                call.region,
+                call.account,
+                **dict(zip(names, combo, strict=True)),
+            )
+        )
     return arns
 
 
@@ -163,7 +179,9 @@ def _chosen_types(info: ActionInfo, derived: dict[str, set[str]]) -> tuple[Resou
     return ()
 
 
-def _account_pin(info: ActionInfo, types: tuple[ResourceType, ...], account: str) -> tuple[str, str] | None:
+def _account_pin(
+    info: ActionInfo, types: tuple[ResourceType, ...], account: str
+) -> tuple[str, str] | None:
     # ARNs without an account (S3 buckets) are pinned with <service>:ResourceAccount where
     # the service supports it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html
     service = info.action.service
@@ -187,7 +205,7 @@ def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
     pairs: set[tuple[str, str]] = set()
     fallbacks = []
     for rtype in types:
-        arns = derived.get(rtype.name)
+        arns = derived.get(rtype.name, set())
         if arns and strict:
             pairs.update((rtype.name, a) for a in arns)
         elif arns:

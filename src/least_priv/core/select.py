@@ -46,7 +46,9 @@ class Principal:
             return True
         ident = call.identity
         if self.kind == "user":
-            return ident.type == "IAMUser" and _same_entity(ident.arn, "user", self.account, self.name)
+            return ident.type == "IAMUser" and _same_entity(
+                ident.arn, "user", self.account, self.name
+            )
         if ident.type != "AssumedRole":
             # The AssumeRoleWithWebIdentity event is the web identity's (WebIdentityUser), not the role's.
             return False

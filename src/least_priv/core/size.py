@@ -55,13 +55,18 @@ def split_policy(
         if not fits(PolicyDocument(doc.version, (stmt,), doc.extra), limit):
             queue[:0] = _halves(stmt)
             continue
-        target = next((b for b in bins if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra), limit)), None)
+        target = next(
+            (b for b in bins if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra), limit)),
+            None,
+        )
         if target is None:
             bins.append([stmt])
         else:
             target.append(stmt)
     return [
-        PolicyDocument(doc.version, tuple(sorted(b, key=lambda s: order.get(id(s), len(order)))), doc.extra)
+        PolicyDocument(
+            doc.version, tuple(sorted(b, key=lambda s: order.get(id(s), len(order)))), doc.extra
+        )
         for b in bins
         if b
     ]

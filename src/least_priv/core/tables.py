@@ -112,7 +112,13 @@ EVENT_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
 # CloudTrail records that are not a principal's API call: nothing to grant.
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/non-api-aws-events.html
 NON_API_EVENT_TYPES = frozenset(
-    {"AwsServiceEvent", "AwsConsoleSignIn", "AwsConsoleAction", "AwsCloudTrailInsight", "AwsVpceEvent"}
+    {
+        "AwsServiceEvent",
+        "AwsConsoleSignIn",
+        "AwsConsoleAction",
+        "AwsCloudTrailInsight",
+        "AwsVpceEvent",
+    }
 )
 
 # Error codes that mean IAM (or an SCP, boundary or resource policy) refused the call.
@@ -201,9 +207,25 @@ EC2_ID_PREFIXES: dict[str, str] = {
 # (the value of iam:PassedToService), where it is not <eventSource prefix>.amazonaws.com.
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
 PASSROLE_KEYS = frozenset(
-    {"role", "rolearn", "servicerole", "servicerolearn", "executionrolearn", "taskrolearn",
-     "noderole", "iamrole", "iamrolearn", "monitoringrolearn", "executionrole", "jobrolearn",
-     "invocationrole", "invocationrolearn", "lambdarole", "dataaccessrolearn", "deliveryrolearn"}
+    {
+        "role",
+        "rolearn",
+        "servicerole",
+        "servicerolearn",
+        "executionrolearn",
+        "taskrolearn",
+        "noderole",
+        "iamrole",
+        "iamrolearn",
+        "monitoringrolearn",
+        "executionrole",
+        "jobrolearn",
+        "invocationrole",
+        "invocationrolearn",
+        "lambdarole",
+        "dataaccessrolearn",
+        "deliveryrolearn",
+    }
 )
 PASSED_TO_SERVICE: dict[tuple[str, str], str] = {
     ("ecs", "taskrolearn"): "ecs-tasks.amazonaws.com",
@@ -219,12 +241,25 @@ NO_PASSROLE_SOURCES = frozenset({"sts", "iam", "signin", "sso", "access-analyzer
 PRIVILEGE_ESCALATION_ACTIONS = frozenset(
     a.lower()
     for a in (
-        "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy",
-        "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPolicy",
-        "iam:PutGroupPolicy", "iam:CreateAccessKey", "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile", "iam:UpdateAssumeRolePolicy", "iam:AddUserToGroup",
-        "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-        "iam:PutUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
-        "sts:AssumeRole", "lambda:UpdateFunctionCode", "iam:CreateServiceLinkedRole",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:AttachRolePolicy",
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:PutRolePolicy",
+        "iam:PutUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:AddUserToGroup",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:PutUserPermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
+        "sts:AssumeRole",
+        "lambda:UpdateFunctionCode",
+        "iam:CreateServiceLinkedRole",
     )
 )

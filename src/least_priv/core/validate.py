@@ -17,7 +17,11 @@ def validate(doc: PolicyDocument, action_exists: Callable[[str, str], bool]) -> 
         if stmt.effect != "Allow":
             continue
         if stmt.not_actions:
-            found.append(finding("NOT_ACTION_ALLOW", f"{stmt.sid or stmt.path} allows with NotAction", stmt.path))
+            found.append(
+                finding(
+                    "NOT_ACTION_ALLOW", f"{stmt.sid or stmt.path} allows with NotAction", stmt.path
+                )
+            )
         for index, text in enumerate(stmt.actions):
             path = f"{stmt.path}.Action[{index}]"
             found.extend(_check_action(text, stmt.resources, path, action_exists))
@@ -37,7 +41,13 @@ def _check_action(
     if not action_exists(action.service, action.name):
         out.append(finding("UNKNOWN_ACTION", f"{text} is not in the IAM reference", path))
     if action.key == "iam:passrole" and "*" in resources:
-        out.append(finding("PASSROLE_ANY_ROLE", "iam:PassRole is allowed on every role (Resource \"*\")", path))
+        out.append(
+            finding(
+                "PASSROLE_ANY_ROLE", 'iam:PassRole is allowed on every role (Resource "*")', path
+            )
+        )
     elif action.key in PRIVILEGE_ESCALATION_ACTIONS:
-        out.append(finding("PRIVILEGE_ESCALATION", f"{action} can be used to escalate privileges", path))
+        out.append(
+            finding("PRIVILEGE_ESCALATION", f"{action} can be used to escalate privileges", path)
+        )
     return out

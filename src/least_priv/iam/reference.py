@@ -55,12 +55,12 @@ class IamReference:
 
     def _actions_of(self, service: str) -> dict[str, Any]:
         if service not in self._actions:
-            self._actions[service] = self._data.actions._get_actions(service)  # noqa: SLF001
+            self._actions[service] = self._data.actions._get_actions(service)
         return self._actions[service]
 
     def _types_of(self, service: str) -> dict[str, Any]:
         if service not in self._types:
-            self._types[service] = self._data.resources._get_resources(service)  # noqa: SLF001
+            self._types[service] = self._data.resources._get_resources(service)
         return self._types[service]
 
     def _load_info(self, service: str, name: str) -> ActionInfo | None:

@@ -31,7 +31,8 @@ def _changes(report: dict[str, Any]) -> list[str]:
     if not services:
         return ["No change in allowed actions.", ""]
     rows: list[list[object]] = [
-        [s, ", ".join(added.get(s, [])) or "-", ", ".join(removed.get(s, [])) or "-"] for s in services
+        [s, ", ".join(added.get(s, [])) or "-", ", ".join(removed.get(s, [])) or "-"]
+        for s in services
     ]
     return [
         f"### Actions: {len(report['actions_added'])} added, {len(report['actions_removed'])} removed",
@@ -58,11 +59,16 @@ def render_summary(report: dict[str, Any]) -> str:
     ]
     if report["denied"]:
         lines += [f"### Needed but missing: {len(report['denied'])} denied calls", ""]
-        rows = [[d["event_time"], d["action"], d["error_code"], d["resource"]] for d in report["denied"]]
+        rows = [
+            [d["event_time"], d["action"], d["error_code"], d["resource"]] for d in report["denied"]
+        ]
         lines += _table(["time", "action", "error", "resource"], rows)
     if report["unmapped"]:
         lines += [f"### Unmapped events: {len(report['unmapped'])}", ""]
-        rows = [[u["event_source"], u["event_name"], u["events"], u["reason"]] for u in report["unmapped"]]
+        rows = [
+            [u["event_source"], u["event_name"], u["events"], u["reason"]]
+            for u in report["unmapped"]
+        ]
         lines += _table(["event source", "event name", "events", "why"], rows)
     if report["findings"]:
         lines += [f"### Findings: {len(report['findings'])}", ""]

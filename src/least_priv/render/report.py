@@ -34,7 +34,12 @@ def build_report(
         for action, count in sorted(analysis.action_events.items(), key=lambda kv: kv[0].key)
     ]
     unmapped = [
-        {"event_source": s, "event_name": n, "events": c, "reason": analysis.unmapped_reasons[(s, n)]}
+        {
+            "event_source": s,
+            "event_name": n,
+            "events": c,
+            "reason": analysis.unmapped_reasons[(s, n)],
+        }
         for (s, n), c in sorted(analysis.unmapped.items())
     ]
     return {

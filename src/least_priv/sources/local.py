@@ -63,7 +63,9 @@ def parse_log_text(text: str) -> list[Any]:
                 records.extend(_records_of_document(json.loads(line)))
             except json.JSONDecodeError:
                 if number == 1:
-                    raise FileFormatError(f"not JSON ({whole_error.msg} at line {whole_error.lineno})") from None
+                    raise FileFormatError(
+                        f"not JSON ({whole_error.msg} at line {whole_error.lineno})"
+                    ) from None
                 raise FileFormatError(f"JSON lines broken at line {number} (truncated?)") from None
     return records
 
@@ -87,7 +89,9 @@ class LocalSource:
     def __init__(self, path: str) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise InputError(f"--source {path}: no such file or folder; give a CloudTrail log file or folder")
+            raise InputError(
+                f"--source {path}: no such file or folder; give a CloudTrail log file or folder"
+            )
         self.stats = SourceStats(str(path))
 
     def files(self) -> Iterator[Path]:
