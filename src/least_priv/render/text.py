@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_MD_SAFE = re.compile(r"[A-Za-z0-9 .,:/@=+\-]")
+_MD_SAFE = re.compile(r"[A-Za-z0-9 .,:;/@=+()'\-]")
 
 
 def one_line(text: str) -> str:
