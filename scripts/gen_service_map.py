@@ -46,7 +46,9 @@ def main() -> None:
         "apigateway_http_methods": dict(sorted(http_methods.items())),
     }
     OUT.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(candidates)} endpoint prefixes, {len(http_methods)} API Gateway operations)")
+    print(
+        f"wrote {OUT} ({len(candidates)} endpoint prefixes, {len(http_methods)} API Gateway operations)"
+    )
 
 
 if __name__ == "__main__":
