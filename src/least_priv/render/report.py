@@ -55,7 +55,10 @@ def build_report(
         "actions": actions,
         "actions_added": list(diff.added),
         "actions_removed": list(diff.removed),
-        "denied": [d.__dict__ for d in sorted(analysis.denied, key=lambda d: (d.event_time, d.event_id, d.action))],
+        "denied": [
+            d.__dict__
+            for d in sorted(analysis.denied, key=lambda d: (d.event_time, d.event_id, d.action))
+        ],
         "unmapped": unmapped,
         "findings": [f.as_dict() for f in findings],
         "policy_files": policy_files,
