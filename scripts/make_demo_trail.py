@@ -42,6 +42,7 @@ EXAMPLES = ROOT / "examples"
 LOG_DIR = EXAMPLES / "cloudtrail" / "AWSLogs" / ACCOUNT / "CloudTrail" / REGION
 rng = random.Random(20261120)
 
+# fmt: off
 # --- principals -------------------------------------------------------------------------
 OIDC_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 SESSION = "GitHubActions"
@@ -59,13 +60,10 @@ LOCK_KEY = STATE_KEY + ".tflock"
 KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/6f1d2c8e-4b7a-4e39-9c5d-2a8e7f3b1c64"
 BUCKET, TRAIL_BUCKET = f"acme-demo-artifacts-{ACCOUNT}", f"acme-org-cloudtrail-{ACCOUNT}"
 VPC, DOPT = "vpc-0a1b2c3d4e5f60718", "dopt-0b3f6a9c2e5d18f74"
-SUBNETS = {
-    "subnet-0f3c9a1e7b2d48a61": ("10.42.1.0/24", "us-east-1a"),
-    "subnet-0a7d2e5c9f1b36e42": ("10.42.2.0/24", "us-east-1b"),
-}
-ASSOCS = dict(
-    zip(SUBNETS, ["rtbassoc-0b6e3a9d1f4c72e85", "rtbassoc-0e4a7d1c9b2f65a38"], strict=True)
-)
+SUBNETS = {"subnet-0f3c9a1e7b2d48a61": ("10.42.1.0/24", "us-east-1a"),
+           "subnet-0a7d2e5c9f1b36e42": ("10.42.2.0/24", "us-east-1b")}
+ASSOCS = dict(zip(SUBNETS, ["rtbassoc-0b6e3a9d1f4c72e85", "rtbassoc-0e4a7d1c9b2f65a38"],
+                  strict=True))
 IGW, RTB, RTB_MAIN = "igw-0c5e8a2d7f1b94e30", "rtb-0d2f6b9e4a7c13f58", "rtb-08e1c4a7d2f5b9e36"
 ZONE, ZONE_NAME = "Z0123456789ABCDEFGHIJ", "demo.internal."
 CHANGE_CREATE, CHANGE_DELETE = "C0123456789KLMNOPQRST", "C0987654321TSRQPONMLK"
@@ -85,36 +83,27 @@ GO_SDK = "aws-sdk-go-v2/1.32.6 ua/2.1 os/linux lang/go#1.23.3 md/GOOS#linux md/G
 TF = "APN/1.0 HashiCorp/1.0 Terraform/1.10.5 (+https://www.terraform.io)"
 AGENTS = {
     "tf": f"{TF} terraform-provider-aws/5.80.0 (+https://registry.terraform.io/providers/"
-    f"hashicorp/aws) {GO_SDK} api/{{api}}",
+          f"hashicorp/aws) {GO_SDK} api/{{api}}",
     "backend": f"{TF} {GO_SDK} api/{{api}}",
     "action": "aws-sdk-js/3.699.0 ua/2.1 os/linux#6.5.0-1025-azure lang/js md/nodejs#20.18.1 "
-    "api/sts#3.699.0 m/E configure-aws-credentials-for-github-actions",
+              "api/sts#3.699.0 m/E configure-aws-credentials-for-github-actions",
     "cli": "aws-cli/2.22.4 md/awscrt#0.22.0 ua/2.0 os/linux#6.5.0-1025-azure md/arch#x86_64 "
-    "lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe "
-    "md/distrib#ubuntu.24 md/prompt#off",
+           "lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe "
+           "md/distrib#ubuntu.24 md/prompt#off",
     "browser": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+               "(KHTML, like Gecko) Version/18.1 Safari/605.1.15",
     "console": "AWS Internal",
     "s3console": "[S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.750 Linux/5.10.228-219.884."
-    "amzn2int.x86_64 OpenJDK_64-Bit_Server_VM/25.432-b06 java/1.8.0_432 "
-    "vendor/Oracle_Corporation cfg/retry-mode/standard]",
+                 "amzn2int.x86_64 OpenJDK_64-Bit_Server_VM/25.432-b06 java/1.8.0_432 "
+                 "vendor/Oracle_Corporation cfg/retry-mode/standard]",
 }
-SDK_API = {
-    "ec2": "ec2#1.190.0",
-    "iam": "iam#1.38.2",
-    "sts": "sts#1.33.2",
-    "s3": "s3#1.71.0",
-    "route53": "route53#1.46.3",
-    "logs": "cloudwatchlogs#1.45.0",
-    "lambda": "lambda#1.69.1",
-}
-HOSTS = {
-    "iam": "iam.amazonaws.com",
-    "route53": "route53.amazonaws.com",
-    "signin": "signin.aws.amazon.com",
-}
+SDK_API = {"ec2": "ec2#1.190.0", "iam": "iam#1.38.2", "sts": "sts#1.33.2", "s3": "s3#1.71.0",
+           "route53": "route53#1.46.3", "logs": "cloudwatchlogs#1.45.0", "lambda": "lambda#1.69.1"}
+HOSTS = {"iam": "iam.amazonaws.com", "route53": "route53.amazonaws.com",
+         "signin": "signin.aws.amazon.com"}
 API_VERSION = {"route53": "2013-04-01", "logs": "20140328"}
 EVENT_VERSION = {"sts": "1.08", "kms": "1.08", "route53": "1.08"}
+# fmt: on
 
 
 def rand(n: int, alphabet: str = string.ascii_uppercase + string.digits) -> str:
@@ -265,70 +254,35 @@ def state(op: str, gap: float = 1.0) -> list[Call]:
         "x-amz-server-side-encryption": "aws:kms",
         "x-amz-server-side-encryption-aws-kms-key-id": KMS_KEY,
     }
+    # fmt: off
     return {
-        "init": [s3("ListObjects", prefix="env:/", out=310, **kw)],  # workspace listing
-        "lock": [
-            s3(
-                "PutObject",
-                key=LOCK_KEY,
-                into=232,
-                sse="Default_SSE_S3",
-                resp={"x-amz-server-side-encryption": "AES256", **version},
-                **kw,
-            )
-        ],
+        "init": [s3("ListObjects", prefix="env:/", out=310, **kw)],   # workspace listing
+        "lock": [s3("PutObject", key=LOCK_KEY, into=232, sse="Default_SSE_S3",
+                    resp={"x-amz-server-side-encryption": "AES256", **version}, **kw)],
         "unlock": [s3("DeleteObject", key=LOCK_KEY, **kw)],
-        "read": [
-            s3("GetObject", key=STATE_KEY, out=18342, sse="SSE_KMS", **kw),
-            Call(
-                name="Decrypt",
-                params={**context, "encryptionAlgorithm": "SYMMETRIC_DEFAULT"},
-                **kms,
-            ),
-        ],
-        "write": [
-            s3(
-                "PutObject",
-                body=sse,
-                key=STATE_KEY,
-                into=18342,
-                sse="SSE_KMS",
-                resp={**sse, **version},
-                **kw,
-            ),
-            Call(
-                name="GenerateDataKey",
-                params={"keyId": KMS_KEY, **context, "keySpec": "AES_256"},
-                **kms,
-            ),
-        ],
+        "read": [s3("GetObject", key=STATE_KEY, out=18342, sse="SSE_KMS", **kw),
+                 Call(name="Decrypt", params={
+                     **context, "encryptionAlgorithm": "SYMMETRIC_DEFAULT"}, **kms)],
+        "write": [s3("PutObject", body=sse, key=STATE_KEY, into=18342, sse="SSE_KMS",
+                     resp={**sse, **version}, **kw),
+                  Call(name="GenerateDataKey", params={
+                      "keyId": KMS_KEY, **context, "keySpec": "AES_256"}, **kms)],
     }[op]
+    # fmt: on
 
 
 # --- read-after-write / refresh reads, per Terraform resource ---------------------------
+# fmt: off
 def reads_vpc() -> list[Call]:
     # one DescribeVpcAttribute per attribute (DNS support, DNS hostnames, NAU metrics);
     # CloudTrail records only the vpcId of these requests
-    return [
-        describe("vpc"),
-        *[ec2("DescribeVpcAttribute", 0.2, vpcId=VPC) for _ in range(3)],
-        ec2(
-            "DescribeRouteTables",
-            routeTableIdSet={},
-            filterSet=filters({"association.main": "true", "vpc-id": VPC}),
-        ),
-        ec2(
-            "DescribeNetworkAcls",
-            networkAclIdSet={},
-            filterSet=filters({"default": "true", "vpc-id": VPC}),
-        ),
-        ec2(
-            "DescribeSecurityGroups",
-            securityGroupSet={},
-            securityGroupIdSet={},
-            filterSet=filters({"group-name": "default", "vpc-id": VPC}),
-        ),
-    ]
+    return [describe("vpc"), *[ec2("DescribeVpcAttribute", 0.2, vpcId=VPC) for _ in range(3)],
+            ec2("DescribeRouteTables", routeTableIdSet={},
+                filterSet=filters({"association.main": "true", "vpc-id": VPC})),
+            ec2("DescribeNetworkAcls", networkAclIdSet={},
+                filterSet=filters({"default": "true", "vpc-id": VPC})),
+            ec2("DescribeSecurityGroups", securityGroupSet={}, securityGroupIdSet={},
+                filterSet=filters({"group-name": "default", "vpc-id": VPC}))]
 
 
 def describe_tags() -> Call:
@@ -340,46 +294,28 @@ BUCKET_READS: list[tuple[str, str, Err | None]] = [
     ("GetBucketPolicy", "policy", NO_POLICY),
     ("GetBucketAcl", "acl", None),
     ("GetBucketCors", "cors", ("NoSuchCORSConfiguration", "The CORS configuration does not exist")),
-    (
-        "GetBucketWebsite",
-        "website",
-        (
-            "NoSuchWebsiteConfiguration",
-            "The specified bucket does not have a website configuration",
-        ),
-    ),
+    ("GetBucketWebsite", "website", ("NoSuchWebsiteConfiguration",
+                                     "The specified bucket does not have a website configuration")),
     ("GetBucketVersioning", "versioning", None),
     ("GetAccelerateConfiguration", "accelerate", None),
     ("GetBucketRequestPayment", "requestPayment", None),
     ("GetBucketLogging", "logging", None),
-    (
-        "GetBucketLifecycle",
-        "lifecycle",
-        ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
-    ),
-    (
-        "GetBucketReplication",
-        "replication",
-        ("ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
-    ),
+    ("GetBucketLifecycle", "lifecycle", ("NoSuchLifecycleConfiguration",
+                                         "The lifecycle configuration does not exist")),
+    ("GetBucketReplication", "replication", ("ReplicationConfigurationNotFoundError",
+                                             "The replication configuration was not found")),
     ("GetBucketEncryption", "encryption", None),
-    (
-        "GetBucketObjectLockConfiguration",
-        "object-lock",
-        (
-            "ObjectLockConfigurationNotFoundError",
-            "Object Lock configuration does not exist for this bucket",
-        ),
-    ),
+    ("GetBucketObjectLockConfiguration", "object-lock", (
+        "ObjectLockConfigurationNotFoundError",
+        "Object Lock configuration does not exist for this bucket")),
     ("GetBucketTagging", "tagging", None),
 ]
 # reads of the aws_s3_bucket_{public_access_block,ownership_controls,versioning,...} resources
 BUCKET_CONFIG_READS: list[tuple[str, str, Err | None]] = [
     ("GetBucketPublicAccessBlock", "publicAccessBlock", None),
     ("GetBucketOwnershipControls", "ownershipControls", None),
-    ("GetBucketVersioning", "versioning", None),
-    ("GetBucketEncryption", "encryption", None),
-]
+    ("GetBucketVersioning", "versioning", None), ("GetBucketEncryption", "encryption", None)]
+# fmt: on
 
 
 def reads_bucket(reads: list[tuple[str, str, Err | None]] = BUCKET_READS) -> list[Call]:
@@ -628,95 +564,49 @@ class Actor:
     console: bool = False
 
 
+# fmt: off
 def assumed_role(role_arn: str, role_id: str, key: str, created: str) -> JSON:
     name = role_arn.rsplit("/", 1)[1]
-    return {
-        "type": "AssumedRole",
-        "principalId": f"{role_id}:{SESSION}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{SESSION}",
-        "accountId": ACCOUNT,
-        "accessKeyId": key,
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": role_id,
-                "arn": role_arn,
-                "accountId": ACCOUNT,
-                "userName": name,
-            },
-            "webIdFederationData": {"federatedProvider": OIDC_PROVIDER, "attributes": {}},
-            "attributes": {"creationDate": created, "mfaAuthenticated": "false"},
-        },
-    }
+    return {"type": "AssumedRole", "principalId": f"{role_id}:{SESSION}",
+            "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{SESSION}",
+            "accountId": ACCOUNT, "accessKeyId": key, "sessionContext": {
+                "sessionIssuer": {"type": "Role", "principalId": role_id, "arn": role_arn,
+                                  "accountId": ACCOUNT, "userName": name},
+                "webIdFederationData": {"federatedProvider": OIDC_PROVIDER, "attributes": {}},
+                "attributes": {"creationDate": created, "mfaAuthenticated": "false"}}}
 
 
 def assume_call(role_arn: str, role_id: str, subject: str, key: str, expires: str) -> Call:
     """AssumeRoleWithWebIdentity as made by GitHub's configure-aws-credentials action."""
     session_arn = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_arn.rsplit('/', 1)[1]}/{SESSION}"
-    who = {
-        "type": "WebIdentityUser",
-        "principalId": f"{OIDC_PROVIDER}:sts.amazonaws.com:{subject}",
-        "userName": subject,
-        "identityProvider": OIDC_PROVIDER,
-    }
-    return c(
-        "sts",
-        "AssumeRoleWithWebIdentity",
-        {"roleArn": role_arn, "roleSessionName": SESSION, "durationSeconds": 3600},
-        resp={
-            "credentials": {"accessKeyId": key, "sessionToken": "", "expiration": expires},
-            "subjectFromWebIdentityToken": subject,
-            "assumedRoleUser": {"assumedRoleId": f"{role_id}:{SESSION}", "arn": session_arn},
-            "provider": OIDC_PROVIDER,
-            "audience": "sts.amazonaws.com",
-        },
-        extra={
-            "identityProviderConnectionVerificationMethod": "IAMTrustStore",
-            "RequestDetails": {"awsServingRegion": REGION, "endpointType": "regional"},
-        },
-        ro=True,
-        identity=who,
-        ua="action",
-        gap=0,
-        res=[{"accountId": ACCOUNT, "type": "AWS::IAM::Role", "ARN": role_arn}],
-    )
+    who = {"type": "WebIdentityUser", "principalId": f"{OIDC_PROVIDER}:sts.amazonaws.com:{subject}",
+           "userName": subject, "identityProvider": OIDC_PROVIDER}
+    return c("sts", "AssumeRoleWithWebIdentity",
+             {"roleArn": role_arn, "roleSessionName": SESSION, "durationSeconds": 3600},
+             resp={"credentials": {"accessKeyId": key, "sessionToken": "", "expiration": expires},
+                   "subjectFromWebIdentityToken": subject,
+                   "assumedRoleUser": {"assumedRoleId": f"{role_id}:{SESSION}", "arn": session_arn},
+                   "provider": OIDC_PROVIDER, "audience": "sts.amazonaws.com"},
+             extra={"identityProviderConnectionVerificationMethod": "IAMTrustStore",
+                    "RequestDetails": {"awsServingRegion": REGION, "endpointType": "regional"}},
+             ro=True, identity=who, ua="action", gap=0,
+             res=[{"accountId": ACCOUNT, "type": "AWS::IAM::Role", "ARN": role_arn}])
 
 
-DEPLOY = Actor(
-    assumed_role(DEPLOY_ROLE, DEPLOY_ROLE_ID, DEPLOY_KEY, "2026-11-20T10:00:41Z"), RUNNER_IP
-)
-DEPLOY_DAY_BEFORE = Actor(
-    assumed_role(DEPLOY_ROLE, DEPLOY_ROLE_ID, "ASIAEXAMPLEDEPLOY000", "2026-11-19T07:59:52Z"),
-    "20.42.87.133",
-)
-READONLY = Actor(
-    assumed_role(READONLY_ROLE, READONLY_ROLE_ID, READONLY_KEY, "2026-11-20T10:14:03Z"),
-    RUNNER_IP_PR,
-)
-ALICE = {
-    "type": "IAMUser",
-    "principalId": "AIDAEXAMPLEALICEUSER1",
-    "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
-    "accountId": ACCOUNT,
-    "userName": "alice",
-}
-ALICE_CONSOLE = Actor(
-    {
-        **ALICE,
-        "accessKeyId": "ASIAEXAMPLEALICE0001",
-        "sessionContext": {
-            "sessionIssuer": {},
-            "webIdFederationData": {},
-            "attributes": {"creationDate": "2026-11-20T10:07:12Z", "mfaAuthenticated": "true"},
-        },
-    },
-    ALICE_IP,
-    console=True,
-)
+DEPLOY = Actor(assumed_role(DEPLOY_ROLE, DEPLOY_ROLE_ID, DEPLOY_KEY, "2026-11-20T10:00:41Z"),
+               RUNNER_IP)
+DEPLOY_DAY_BEFORE = Actor(assumed_role(DEPLOY_ROLE, DEPLOY_ROLE_ID, "ASIAEXAMPLEDEPLOY000",
+                                       "2026-11-19T07:59:52Z"), "20.42.87.133")
+READONLY = Actor(assumed_role(READONLY_ROLE, READONLY_ROLE_ID, READONLY_KEY,
+                              "2026-11-20T10:14:03Z"), RUNNER_IP_PR)
+ALICE = {"type": "IAMUser", "principalId": "AIDAEXAMPLEALICEUSER1",
+         "arn": f"arn:aws:iam::{ACCOUNT}:user/alice", "accountId": ACCOUNT, "userName": "alice"}
+ALICE_CONSOLE = Actor({**ALICE, "accessKeyId": "ASIAEXAMPLEALICE0001", "sessionContext": {
+    "sessionIssuer": {}, "webIdFederationData": {},
+    "attributes": {"creationDate": "2026-11-20T10:07:12Z", "mfaAuthenticated": "true"}}},
+    ALICE_IP, console=True)
 AWS_SERVICE = Actor({"type": "AWSService", "invokedBy": "cloudtrail.amazonaws.com"}, "")
 SSM_PARAM = "/ci/demo-infra/terraform-version"
-
-# fmt: off
 TIMELINE: list[tuple[str, Actor, list[Call]]] = [
     ("2026-11-19T07:59:58Z", DEPLOY_DAY_BEFORE, [
         c("secretsmanager", "GetSecretValue", {"secretId": "ci/demo-infra/slack-webhook"},
@@ -872,21 +762,13 @@ def delivery_files(records: list[JSON]) -> dict[Path, list[JSON]]:
     return files
 
 
-STARTING_POLICY: JSON = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "S3StateManagement",
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            "Resource": [
-                f"arn:aws:s3:::{STATE_BUCKET}",
-                f"arn:aws:s3:::{STATE_BUCKET}/demo-infra/*",
-            ],
-        },
-        {"Sid": "TemporaryCaptureAll", "Effect": "Allow", "Action": "*", "Resource": "*"},
-    ],
-}
+# fmt: off
+STARTING_POLICY: JSON = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "S3StateManagement", "Effect": "Allow",
+     "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+     "Resource": [f"arn:aws:s3:::{STATE_BUCKET}", f"arn:aws:s3:::{STATE_BUCKET}/demo-infra/*"]},
+    {"Sid": "TemporaryCaptureAll", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# fmt: on
 
 
 def main() -> None:
