@@ -5,6 +5,7 @@ This is the only place that wires adapters to the core.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -169,8 +170,6 @@ def write_atomic(path: Path, text: str) -> None:
 
 def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object]) -> None:
     """Write the policy, report and summary files (all or, on error, the policy unchanged)."""
-    import json
-
     target = _target(settings)
     if settings.report:
         _check_writable(settings.report, "--report")

@@ -21,7 +21,9 @@ from least_priv.sources.local import LocalSource
 _DATED = re.compile(r"(\d{8}|\d{4}_\d{2}_\d{2})(v\d+)?$")
 
 
+@cache
 def _calls(corpus: Path) -> list[ApiCall]:
+    """The corpus read once per test session."""
     return list(LocalSource(str(corpus)).calls(lambda _: None))
 
 
