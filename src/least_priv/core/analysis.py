@@ -81,23 +81,23 @@ class Collector:
         self.analysis = Analysis()
 
     def add(self, call: ApiCall) -> None:
-        stats = self.analysis.stats
-        stats["events_read"] += 1
+        stats, n = self.analysis.stats, call.count
+        stats["events_read"] += n
         if not self.principal.matches(call):
             return
-        stats["events_of_principal"] += 1
+        stats["events_of_principal"] += n
         if not self.window.contains(call.event_time):
-            stats["events_outside_window"] += 1
+            stats["events_outside_window"] += n
             return
-        stats["events_matched"] += 1
+        stats["events_matched"] += n
         self._seen(call.event_time)
         result = map_call(call, self.reference)
         if isinstance(result, NoPermission):
-            stats["events_needing_no_permission"] += 1
+            stats["events_needing_no_permission"] += n
             return
         if not isinstance(result, Mapped):
             key = (call.source, call.name)
-            self.analysis.unmapped[key] += 1
+            self.analysis.unmapped[key] += n
             self.analysis.unmapped_reasons[key] = result.reason
             return
         self._outcome(call, result.actions)
@@ -115,16 +115,16 @@ class Collector:
         kind = _error_kind(call.error_code)
         wanted = [i for i in infos if not self._ignored(i.action)]
         if not wanted:
-            self.analysis.stats["events_ignored"] += 1
+            self.analysis.stats["events_ignored"] += call.count
             return
         values = EventValues(call)
         if kind == "denied":
             self._deny(call, wanted, values)
             return
         if kind == "unauthenticated":
-            self.analysis.stats["events_unauthenticated"] += 1
+            self.analysis.stats["events_unauthenticated"] += call.count
             return
-        self.analysis.stats["events_granted"] += 1
+        self.analysis.stats["events_granted"] += call.count
         for info in wanted:
             self._grant(info, scope_of(info, values, self.options.strict), call)
             for dependent in info.dependent_actions:
@@ -132,7 +132,7 @@ class Collector:
         self._pass_roles(call)
 
     def _deny(self, call: ApiCall, infos: list[ActionInfo], values: EventValues) -> None:
-        self.analysis.stats["events_denied"] += 1
+        self.analysis.stats["events_denied"] += call.count
         for info in infos:
             scope = scope_of(info, values, strict=True)
             resource = next((arn for _, arn in scope.resources), "*")
@@ -155,7 +155,7 @@ class Collector:
         self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(
             scope.resources
         )
-        self.analysis.action_events[action] += 1
+        self.analysis.action_events[action] += call.count
         for type_name in scope.fallbacks:
             self.analysis.notes.add(
                 finding(

@@ -50,6 +50,7 @@ class ApiCall:
     resources: tuple[EventResource, ...] = ()
     request: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     response: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    count: int = 1  # events this call stands for (aggregating sources give one call per group)
 
     @property
     def source_prefix(self) -> str:
