@@ -15,20 +15,23 @@ from typing import Any
 
 from least_priv.config import Settings
 from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.arn import parse_arn
 from least_priv.core.build import build_statements
 from least_priv.core.diff import ActionDiff, diff_actions
 from least_priv.core.findings import Finding, finding
+from least_priv.core.generated import Placement
 from least_priv.core.merge import merge_policy
 from least_priv.core.policy import PolicyDocument, PolicyFormatError, parse_policy, render_policy
 from least_priv.core.size import fits, split_policy
 from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
 from least_priv.core.validate import validate
-from least_priv.errors import InputError, UsageError
+from least_priv.errors import InputError
 from least_priv.iam.reference import IamReference
 from least_priv.render.markdown import render_summary
 from least_priv.render.report import build_report
-from least_priv.sources.base import Source, Warn
-from least_priv.sources.local import LocalSource
+from least_priv.sources.aws import client_config
+from least_priv.sources.base import Warn
+from least_priv.sources.registry import Clients, open_sources
 
 
 @dataclass(frozen=True)
@@ -42,17 +45,22 @@ class Outcome:
     policy_files: list[str]
 
 
-def open_source(text: str) -> Source:
-    if text.startswith(("s3://", "athena://", "lake://")) or text in (
-        "access-analyzer",
-        "lookup-events",
-        "s3",
-    ):
-        raise UsageError(
-            f"--source {text}: this source needs AWS and is not available in this version; "
-            "give a local CloudTrail file or folder"
-        )
-    return LocalSource(text)
+class Boto3Clients:
+    """The one place real boto3 clients are made: default credential chain and region,
+    ``AWS_ENDPOINT_URL`` honoured by boto3 itself, retries from ``AWS_RETRY_MODE``."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self._session = boto3.session.Session()
+        self._config = client_config(os.environ.get("AWS_RETRY_MODE", "standard"))
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        return self._session.client(service, region_name=region, config=self._config)
+
+    def default_region(self) -> str | None:
+        region = self._session.region_name
+        return str(region) if region else None
 
 
 def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
@@ -75,18 +83,71 @@ def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
 
 
 def analyse(
-    settings: Settings, reference: IamReference, warn: Warn
-) -> tuple[Analysis, list[dict[str, Any]]]:
-    sources = [open_source(s) for s in settings.sources]
+    settings: Settings, reference: IamReference, warn: Warn, clients: Callable[[], Clients]
+) -> tuple[Analysis, list[dict[str, Any]], list[Finding]]:
+    """Events from every event source, then Access Analyzer's results on top."""
+    opened = open_sources(settings, clients, warn)
     options = Options(
         strict=settings.mode == "strict",
         ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),
     )
     collector = Collector(settings.principal, settings.window, reference, options)
-    for source in sources:
+    for source in opened.events:
         for call in source.calls(warn):
             collector.add(call)
-    return collector.analysis, [s.stats.as_dict() for s in sources]
+    findings: list[Finding] = []
+    stats = [s.stats.as_dict() for s in opened.events]
+    for generator in opened.generators:
+        result = generator.generate(warn)
+        place = Placement(
+            parse_arn(settings.principal.text).partition,
+            settings.principal.account,
+            generator.request.regions,
+        )
+        for statement in result.statements:
+            collector.add_generated(statement, place)
+        findings += _generation_findings(result.is_complete, opened.kinds)
+        stats.append(generator.stats.as_dict())
+    analysis = collector.analysis
+    granted = {g.action.service for g in analysis.grants}
+    findings += [
+        finding(
+            "ACCESS_ANALYZER_SERVICE_LEVEL",
+            f"Access Analyzer reports {service} as used without naming actions; add a CloudTrail "
+            "source (s3, lookup-events) or add its actions by hand",
+        )
+        for service in sorted(analysis.service_level - granted)
+    ]
+    return analysis, stats, findings
+
+
+def _generation_findings(complete: bool, kinds: list[str]) -> list[Finding]:
+    found = []
+    if not complete:
+        found.append(
+            finding(
+                "ACCESS_ANALYZER_INCOMPLETE",
+                "Access Analyzer marked its result incomplete (isComplete false); add "
+                "--source s3 or lookup-events, or shorten the window",
+            )
+        )
+    if not kinds:
+        found.append(
+            finding(
+                "ACCESS_ANALYZER_BLIND_SPOT",
+                "Access Analyzer does not report iam:PassRole or data events (S3 object calls); "
+                "add --source s3 (or lookup-events for iam:PassRole) to cover them",
+            )
+        )
+    elif set(kinds) <= {"lookup-events"}:
+        found.append(
+            finding(
+                "ACCESS_ANALYZER_BLIND_SPOT",
+                "neither Access Analyzer nor lookup-events reports data events (S3 object "
+                "calls); add --source s3 to cover them",
+            )
+        )
+    return found
 
 
 def part_paths(path: Path, count: int) -> list[Path]:
@@ -94,10 +155,15 @@ def part_paths(path: Path, count: int) -> list[Path]:
     return [path] + [path.with_name(f"{path.stem}.{n}{path.suffix}") for n in range(2, count + 1)]
 
 
-def run(settings: Settings, warn: Warn, reference: IamReference | None = None) -> Outcome:
+def run(
+    settings: Settings,
+    warn: Warn,
+    reference: IamReference | None = None,
+    clients: Callable[[], Clients] = Boto3Clients,
+) -> Outcome:
     reference = reference or IamReference()
     existing, old_text = read_existing(settings.policy_path)
-    analysis, source_stats = analyse(settings, reference, warn)
+    analysis, source_stats, source_findings = analyse(settings, reference, warn, clients)
     for key, reason in sorted(analysis.unmapped_reasons.items()):
         warn(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}")
     if analysis.stats["events_matched"] == 0:
@@ -118,7 +184,7 @@ def run(settings: Settings, warn: Warn, reference: IamReference | None = None) -
         documents = split_policy(document, merged.preserved)
     except ValueError as exc:
         raise InputError(f"cannot fit the policy into IAM's 6,144-character limit: {exc}") from None
-    findings: list[Finding] = sorted({*analysis.notes, *notes, *merged.findings})
+    findings: list[Finding] = sorted({*analysis.notes, *notes, *merged.findings, *source_findings})
     if len(documents) > 1:
         findings.append(
             finding("POLICY_SPLIT", f"the policy was split into {len(documents)} documents")

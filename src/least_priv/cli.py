@@ -10,7 +10,15 @@ from pathlib import Path
 
 from least_priv import __version__
 from least_priv.app import publish, run
-from least_priv.config import MERGES, MODES, Settings, principal_of, resolve_window, split_list
+from least_priv.config import (
+    MERGES,
+    MODES,
+    Settings,
+    principal_of,
+    resolve_window,
+    split_list,
+    timeout_minutes,
+)
 from least_priv.errors import LeastPrivError
 from least_priv.render.text import one_line
 
@@ -39,11 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="SRC",
-        help="CloudTrail files or folder (repeatable)",
+        help="CloudTrail files or folder, s3://BUCKET[/PREFIX], s3, access-analyzer, "
+        "lookup-events or athena://WORKGROUP/DATABASE.TABLE (repeatable)",
     )
-    gen.add_argument("--trail-arn", default="")
-    gen.add_argument("--access-role-arn", default="")
-    gen.add_argument("--region", default="")
+    gen.add_argument("--trail-arn", default="", help="the trail (access-analyzer, s3)")
+    gen.add_argument(
+        "--access-role-arn", default="", help="the role Access Analyzer reads the trail with"
+    )
+    gen.add_argument("--region", default="", help="AWS region(s), comma-separated")
+    gen.add_argument(
+        "--timeout-minutes",
+        default=None,
+        metavar="N",
+        help="how long to wait for Access Analyzer or Athena (default 30)",
+    )
     window = gen.add_mutually_exclusive_group()
     window.add_argument("--lookback-hours", type=float, metavar="N")
     window.add_argument("--start-time", metavar="ISO8601")
@@ -85,6 +102,7 @@ def settings_from_args(args: argparse.Namespace, now: datetime) -> Settings:
         trail_arn=args.trail_arn,
         access_role_arn=args.access_role_arn,
         region=args.region,
+        timeout_minutes=timeout_minutes(args.timeout_minutes),
     )
 
 

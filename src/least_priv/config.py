@@ -31,6 +31,7 @@ class Settings:
     trail_arn: str = ""
     access_role_arn: str = ""
     region: str = ""
+    timeout_minutes: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,4 +89,17 @@ def principal_of(text: str) -> Principal:
 def choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def timeout_minutes(text: str | float | None) -> float:
+    """``--timeout-minutes``: how long to wait for Access Analyzer and Athena (default 30)."""
+    if text in (None, ""):
+        return 30.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"--timeout-minutes {text!r} is not a number of minutes") from None
+    if not 0 < value <= 720:
+        raise UsageError(f"--timeout-minutes {text} must be more than 0 and at most 720")
     return value

@@ -10,6 +10,12 @@ from datetime import datetime
 from least_priv.core.action import Action
 from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
+from least_priv.core.generated import (
+    GeneratedStatement,
+    Placement,
+    is_service_level,
+    scope_generated,
+)
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.mapping import Mapped, NoPermission, map_call
 from least_priv.core.reference import ActionInfo, Reference
@@ -54,6 +60,9 @@ class Analysis:
     stats: Counter[str] = field(default_factory=Counter)
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    service_level: set[str] = field(
+        default_factory=set
+    )  # services only Access Analyzer's template names
 
 
 def _error_kind(code: str) -> str:
@@ -79,6 +88,7 @@ class Collector:
             options,
         )
         self.analysis = Analysis()
+        self._generated: set[Action] = set()
 
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
@@ -144,23 +154,28 @@ class Collector:
     def _grant(
         self, info: ActionInfo, scope: Scope, call: ApiCall, condition: Condition = ()
     ) -> None:
+        if (via := via_service(call)) is not None:
+            condition = (*condition, ("StringEquals", "kms:ViaService", (via,)))
+        self._record(info, scope, condition, call.count, f"event {call.event_id or call.name}")
+
+    def _record(
+        self, info: ActionInfo, scope: Scope, condition: Condition, count: int, where: str
+    ) -> None:
         action = info.action
         if scope.account_pin:
             condition = (
                 *condition,
                 ("StringEquals", scope.account_pin[0], (scope.account_pin[1],)),
             )
-        if (via := via_service(call)) is not None:
-            condition = (*condition, ("StringEquals", "kms:ViaService", (via,)))
         self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(
             scope.resources
         )
-        self.analysis.action_events[action] += call.count
+        self.analysis.action_events[action] += count
         for type_name in scope.fallbacks:
             self.analysis.notes.add(
                 finding(
                     "RESOURCE_FALLBACK",
-                    f"{action}: no exact {type_name} ARN in event {call.event_id or call.name}; "
+                    f"{action}: no exact {type_name} ARN in {where}; "
                     f"allowed on every {type_name} of the account and region",
                 )
             )
@@ -168,9 +183,35 @@ class Collector:
             self.analysis.notes.add(
                 finding(
                     "RESOURCE_UNSCOPED",
-                    f"{action}: the event names none of its {len(info.resource_types)} resource types; allowed on *",
+                    f"{action}: {where} names none of its {len(info.resource_types)} resource types; allowed on *",
                 )
             )
+
+    def add_generated(self, statement: GeneratedStatement, place: Placement) -> None:
+        """Add one Access Analyzer statement. Actions the events already showed keep the
+        events' (more exact) resources; service-level entries are never granted."""
+        for text in statement.actions:
+            if is_service_level(text):
+                self.analysis.service_level.add(text.split(":", 1)[0].lower())
+                continue
+            service, _, name = text.partition(":")
+            info = self.reference.action_info(service, name)
+            if info is None:
+                self.analysis.notes.add(
+                    finding(
+                        "UNKNOWN_ACTION",
+                        f"Access Analyzer reported {text}, which IAM does not know; left out",
+                    )
+                )
+                continue
+            if self._ignored(info.action):
+                continue
+            if info.action in self.analysis.action_events and info.action not in self._generated:
+                self.analysis.stats["generated_actions_seen_in_events"] += 1
+                continue
+            self._generated.add(info.action)
+            scope = scope_generated(info, statement.resources, place, self.options.strict)
+            self._record(info, scope, (), 0, "Access Analyzer's result (it names no resources)")
 
     def _dependent(self, info: ActionInfo, text: str, values: EventValues, call: ApiCall) -> None:
         service, _, name = text.partition(":")

@@ -29,6 +29,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "iam:PassRole for an instance profile whose role is unknown",
     ),
+    "ACCESS_ANALYZER_INCOMPLETE": (
+        WARNING,
+        "Access Analyzer marked its result incomplete; some used actions may be missing",
+    ),
+    "ACCESS_ANALYZER_SERVICE_LEVEL": (
+        WARNING,
+        "Access Analyzer knows only that a service was used, not which actions; none granted",
+    ),
+    "ACCESS_ANALYZER_BLIND_SPOT": (
+        WARNING,
+        "Access Analyzer does not report iam:PassRole or data events; no CloudTrail source covers them",
+    ),
     "DEPENDENT_ACTION": (
         INFO,
         "an action the IAM reference marks as required by another was added",

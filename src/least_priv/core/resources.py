@@ -170,7 +170,7 @@ def _generalise(rtype: ResourceType, arn: str, values: EventValues) -> str:
     return pattern_of(rtype, parsed.partition, parsed.region, parsed.account)
 
 
-def _chosen_types(info: ActionInfo, derived: dict[str, set[str]]) -> tuple[ResourceType, ...]:
+def chosen_types(info: ActionInfo, derived: dict[str, set[str]]) -> tuple[ResourceType, ...]:
     chosen = [t for t in info.resource_types if t.name in derived or t.required]
     if chosen:
         return tuple(chosen)
@@ -179,7 +179,7 @@ def _chosen_types(info: ActionInfo, derived: dict[str, set[str]]) -> tuple[Resou
     return ()
 
 
-def _account_pin(
+def account_pin(
     info: ActionInfo, types: tuple[ResourceType, ...], account: str
 ) -> tuple[str, str] | None:
     # ARNs without an account (S3 buckets) are pinned with <service>:ResourceAccount where
@@ -198,7 +198,7 @@ def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
     if not info.resource_types:
         return Scope((("", "*"),))
     derived = {t.name: arns for t in info.resource_types if (arns := derive_arns(t, values))}
-    types = _chosen_types(info, derived)
+    types = chosen_types(info, derived)
     if not types:
         return Scope((("", "*"),), unscoped=True)
     call = values.call
@@ -214,5 +214,5 @@ def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
             pairs.add((rtype.name, pattern_of(rtype, values.partition, call.region, call.account)))
             if strict:
                 fallbacks.append(rtype.name)
-    pin = None if strict else _account_pin(info, types, call.account)
+    pin = None if strict else account_pin(info, types, call.account)
     return Scope(tuple(sorted(pairs)), pin, tuple(fallbacks))

@@ -49,7 +49,7 @@ def render_summary(report: dict[str, Any]) -> str:
         "",
         f"- Window: {md(window['start'] or 'open')} to {md(window['end'] or 'open')}"
         f" (events seen {md(ev['first'] or '-')} to {md(ev['last'] or '-')})",
-        f"- Sources: {md(', '.join(s['source'] for s in report['sources']))}",
+        f"- Sources: {md(', '.join(_source_label(s) for s in report['sources']))}",
         f"- Mode: {md(report['mode'])}; policy: {md(', '.join(report['policy_files']) or '-')}",
         f"- Events: {ev.get('events_read', 0)} read, {ev.get('events_of_principal', 0)} by the principal,"
         f" {ev.get('events_matched', 0)} in the window, {ev.get('events_granted', 0)} granted,"
@@ -79,3 +79,14 @@ def render_summary(report: dict[str, Any]) -> str:
         lines += [f"### Files skipped: {len(skipped)}", ""]
         lines += _table(["file", "why"], [[f["file"], f["reason"]] for f in skipped])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _source_label(stats: dict[str, Any]) -> str:
+    """``s3://bucket (40 files)``, ``access-analyzer (job ID SUCCEEDED)``."""
+    if stats.get("job_id"):
+        return f"{stats['source']} (job {stats['job_id']} {stats.get('status', '')})".replace(
+            " )", ")"
+        )
+    if "files_read" in stats and stats.get("files_read"):
+        return f"{stats['source']} ({stats['files_read']} files)"
+    return str(stats["source"])
