@@ -25,7 +25,7 @@ from least_priv.core.policy import PolicyDocument, PolicyFormatError, parse_poli
 from least_priv.core.size import fits, split_policy
 from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
 from least_priv.core.validate import validate
-from least_priv.errors import InputError
+from least_priv.errors import InputError, UsageError
 from least_priv.iam.reference import IamReference
 from least_priv.render.markdown import render_summary
 from least_priv.render.report import build_report
@@ -56,7 +56,14 @@ class Boto3Clients:
         self._config = client_config(os.environ.get("AWS_RETRY_MODE", "standard"))
 
     def client(self, service: str, region: str | None = None) -> Any:
-        return self._session.client(service, region_name=region, config=self._config)
+        from botocore.exceptions import NoRegionError
+
+        try:
+            return self._session.client(service, region_name=region, config=self._config)
+        except NoRegionError:
+            raise UsageError(
+                f"no AWS region for {service}: give --region or set AWS_REGION"
+            ) from None
 
     def default_region(self) -> str | None:
         region = self._session.region_name

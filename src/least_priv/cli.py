@@ -125,6 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"error: {one_line(str(exc))}; check the path and its permissions\n")
         return 1
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("botocore", "boto3")):
+            raise
+        # An AWS failure no adapter translated: still one line, never a traceback.
+        from least_priv.sources.aws import translate
+
+        sys.stderr.write(
+            f"error: {one_line(str(translate(exc, 'AWS request', 'the permission AWS names')))}\n"
+        )
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted; nothing was written\n")
         return 1
