@@ -32,7 +32,10 @@ class SourceStats:
 
 
 class Source(Protocol):
-    stats: SourceStats
+    @property
+    def stats(self) -> SourceStats:
+        """What the source read so far (a subclass may add fields)."""
+        ...
 
     def calls(self, warn: Warn) -> Iterator[ApiCall]:
         """Every CloudTrail event of the source, streamed."""

@@ -71,7 +71,11 @@ def parse_log_text(text: str) -> list[Any]:
 
 
 def read_file_text(path: Path) -> str:
-    data = path.read_bytes()
+    return decode_log_bytes(path.read_bytes())
+
+
+def decode_log_bytes(data: bytes) -> str:
+    """The text of a log file's bytes, gunzipped when they are gzip (by magic, not by name)."""
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
@@ -111,22 +115,27 @@ class LocalSource:
                 self.stats.files_skipped.append({"file": str(path), "reason": reason})
                 warn(f"skipped {path}: {reason}")
                 continue
-            yield from self._parse_records(path, records, warn)
+            yield from calls_of_records(str(path), records, self.stats, warn)
 
-    def _parse_records(self, path: Path, records: list[Any], warn: Warn) -> Iterator[ApiCall]:
-        self.stats.files_read += 1
-        valid = 0
-        for record in records:
-            try:
-                call = parse_event(record)
-            except EventFormatError:
-                self.stats.records_invalid += 1
-                continue
-            valid += 1
-            self.stats.records += 1
-            yield call
-        if records and not valid:
-            self.stats.files_read -= 1
-            reason = "no record is a CloudTrail event (no eventSource/eventName)"
-            self.stats.files_skipped.append({"file": str(path), "reason": reason})
-            warn(f"skipped {path}: {reason}")
+
+def calls_of_records(
+    where: str, records: list[Any], stats: SourceStats, warn: Warn
+) -> Iterator[ApiCall]:
+    """The CloudTrail events among one file's raw records; counts files and records in
+    ``stats``; a file with records but no event is skipped with one warning."""
+    valid = 0
+    for record in records:
+        try:
+            call = parse_event(record)
+        except EventFormatError:
+            stats.records_invalid += 1
+            continue
+        valid += 1
+        stats.records += 1
+        yield call
+    if records and not valid:
+        reason = "no record is a CloudTrail event (no eventSource/eventName)"
+        stats.files_skipped.append({"file": where, "reason": reason})
+        warn(f"skipped {where}: {reason}")
+    else:
+        stats.files_read += 1

@@ -1,0 +1,304 @@
+"""A trail's log objects in S3 (``--source s3://bucket[/prefix]``), read for one time window.
+
+Only day folders inside the window are listed:
+``<prefix>/AWSLogs/[o-org/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``, from the window
+start's date to the date of its end plus a 15-minute delivery margin (UTC). Accounts, org ids
+and regions not given are found one folder level at a time (``Delimiter='/'``), so the bucket
+is never listed whole and ``CloudTrail-Digest/`` is never entered. In a day folder the delivery
+minute in the file name decides: "a log file delivered at a specific time can contain records
+written at any point before that time" (https://docs.aws.amazon.com/awscloudtrail/latest/
+userguide/cloudtrail-log-file-examples.html), so files named before the window start's minute
+or after end + 15 minutes are not fetched. Keys without a CloudTrail timestamp are read anyway.
+
+A bounded thread pool fetches the objects (at most ``2 * workers`` in flight: memory does not
+grow with the object count); calls come out in key order, as the local source gives them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from least_priv.core.event import ApiCall
+from least_priv.core.select import Window
+from least_priv.errors import SourceError, UsageError
+from least_priv.sources.aws import error_code, error_message, is_denied, translate
+from least_priv.sources.base import SourceStats, Warn
+from least_priv.sources.local import (
+    FileFormatError,
+    calls_of_records,
+    decode_log_bytes,
+    parse_log_text,
+)
+
+DELIVERY_MARGIN = timedelta(minutes=15)
+_GZIP_MAGIC = b"\x1f\x8b"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IPV4 = re.compile(r"\d+\.\d+\.\d+\.\d+")
+_STAMP = re.compile(r"_CloudTrail_[^_/]+_(\d{8}T\d{4}Z)_[^/]*$")
+_ACCOUNT = re.compile(r"\d{12}")
+_URL_HINT = "write s3://BUCKET[/PREFIX], the trail's S3 bucket and key prefix"
+_READ_ATTEMPTS = 3
+
+
+def parse_s3_url(text: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix/`` -> ``("bucket", "some/prefix")``; ``UsageError`` if bad."""
+    raw = text.strip()
+    if raw[:5].lower() != "s3://":
+        raise UsageError(f"--source {text!r} is not an s3:// URL; {_URL_HINT}")
+    bucket, _, prefix = raw[5:].partition("/")
+    if not bucket:
+        raise UsageError(f"--source {text!r} names no bucket; {_URL_HINT}")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or _IPV4.fullmatch(bucket):
+        raise UsageError(
+            f"--source {text!r}: {bucket!r} is not an S3 bucket name (3-63 lowercase letters, "
+            f"digits, dots and hyphens); {_URL_HINT}"
+        )
+    return bucket, prefix.strip("/")
+
+
+@dataclass(frozen=True)
+class TrailLayout:
+    """Where ``AWSLogs/`` is, and what a prefix reaching into it already names."""
+
+    base: str  # the key prefix up to AWSLogs/: "" or "some/prefix/"
+    org: str = ""
+    account: str = ""
+    region: str = ""
+
+
+def parse_trail_prefix(prefix: str) -> TrailLayout:
+    """The trail prefix; a prefix reaching into ``AWSLogs/...`` narrows what is listed."""
+    parts = [p for p in prefix.strip("/").split("/") if p]
+    if "AWSLogs" not in parts:
+        return TrailLayout("".join(p + "/" for p in parts))
+    at = parts.index("AWSLogs")
+    base, rest = "".join(p + "/" for p in parts[:at]), parts[at + 1 :]
+    org = rest.pop(0) if rest and rest[0].startswith("o-") else ""
+    account = rest[0] if rest and _ACCOUNT.fullmatch(rest[0]) else ""
+    region = rest[2] if account and len(rest) > 2 and rest[1] == "CloudTrail" else ""
+    return TrailLayout(base, org, account, region)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def day_folders(first: date, last: date) -> list[str]:
+    """``yyyy/mm/dd/`` for every day from ``first`` to ``last``, both included."""
+    return [f"{first + timedelta(days=n):%Y/%m/%d}/" for n in range((last - first).days + 1)]
+
+
+def delivered_at(key: str) -> datetime | None:
+    """The delivery minute in a CloudTrail log file name; ``None`` for any other name."""
+    found = _STAMP.search(key)
+    if not found:
+        return None
+    try:
+        return datetime.strptime(found.group(1), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def may_hold_window(key: str, start: datetime, last: datetime) -> bool:
+    """Whether the object ``key`` can hold events from ``start`` on, delivered by ``last``."""
+    name = key.rsplit("/", 1)[-1]
+    if not name or name.startswith("."):  # folder markers; hidden files (as the local source)
+        return False
+    moment = delivered_at(name)
+    return moment is None or start.replace(second=0, microsecond=0) <= moment <= last
+
+
+def _narrow(given: Iterable[str], named: str) -> tuple[str, ...]:
+    """What to list: the one the URL names (the user typed it), else those given."""
+    return (named,) if named else tuple(sorted({g for g in given if g}))
+
+
+def _aws_errors(streaming: bool = False) -> tuple[type[BaseException], ...]:
+    """botocore's errors (imported only when AWS is used); or those of a body read halfway."""
+    from botocore import exceptions as bx
+
+    if streaming:
+        return (bx.ResponseStreamingError, bx.ReadTimeoutError, bx.IncompleteReadError)
+    return (bx.BotoCoreError, bx.ClientError)
+
+
+@dataclass
+class S3Stats(SourceStats):
+    """``SourceStats`` plus what S3 cost: objects listed, bytes read, list requests."""
+
+    objects_listed: int = 0
+    bytes_read: int = 0
+    list_requests: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        names = ("objects_listed", "bytes_read", "list_requests")
+        return {**super().as_dict(), **{n: getattr(self, n) for n in names}}
+
+
+@dataclass
+class _Object:
+    key: str
+    size: int = 0
+    records: list[Any] = field(default_factory=list)
+    reason: str = ""  # why it was skipped; "" when read
+
+
+class S3Source:
+    """CloudTrail log objects under ``s3://bucket/prefix`` for one window."""
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str,
+        window: Window,
+        accounts: tuple[str, ...] = (),
+        regions: tuple[str, ...] = (),
+        *,
+        workers: int = 8,
+        label: str = "",
+    ) -> None:
+        if window.start is None:
+            raise UsageError("the s3 source needs a window: give --lookback-hours or --start-time")
+        self.client, self.bucket, self.window = client, bucket, window
+        self.start = _utc(window.start)
+        self.layout = parse_trail_prefix(prefix)
+        self.accounts = _narrow(accounts, self.layout.account)
+        self.regions = _narrow(regions, self.layout.region)
+        self.workers = max(1, workers)
+        self.s3_stats = S3Stats(label or f"s3://{bucket}/{prefix}")
+        self.stats: SourceStats = self.s3_stats  # the same object, typed as ``Source`` wants
+
+    def calls(self, warn: Warn) -> Iterator[ApiCall]:
+        """Every event of the objects that can hold the window, in key order."""
+        for obj in self._fetched(self._keys()):
+            self.s3_stats.bytes_read += obj.size
+            where = f"s3://{self.bucket}/{obj.key}"
+            if obj.reason:
+                self.stats.files_skipped.append({"file": where, "reason": obj.reason})
+                warn(f"skipped {where}: {obj.reason}")
+                continue
+            yield from calls_of_records(where, obj.records, self.stats, warn)
+        if not self.s3_stats.objects_listed:
+            warn(
+                f"{self.stats.source}: no CloudTrail log object for the window; check the "
+                "bucket, the trail's key prefix and the window"
+            )
+
+    # Listing (in the caller's thread, lazily, one day folder at a time)
+
+    def _keys(self) -> Iterator[str]:
+        start = self.start
+        last = _utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
+        days = day_folders(start.date(), last.date())
+        folders = sorted(
+            f"{root}CloudTrail/{region}/{day}"
+            for root in self._account_folders()
+            for region in self.regions or self._subfolders(f"{root}CloudTrail/")
+            for day in days
+        )
+        for folder in folders:
+            keys = [obj["Key"] for page in self._pages(folder) for obj in page.get("Contents", [])]
+            self.s3_stats.objects_listed += len(keys)
+            yield from sorted(k for k in keys if may_hold_window(k, start, last))
+
+    def _account_folders(self) -> list[str]:
+        logs = f"{self.layout.base}AWSLogs/"
+        if self.layout.org:
+            orgs, tops = [self.layout.org], []
+        elif self.layout.account:
+            orgs, tops = [], [self.layout.account]
+        else:
+            names = self._subfolders(logs)
+            orgs = [n for n in names if n.startswith("o-")]
+            tops = [n for n in names if _ACCOUNT.fullmatch(n)]
+        folders = [f"{logs}{a}/" for a in tops if not self.accounts or a in self.accounts]
+        for org in orgs:
+            members = self.accounts or tuple(
+                a for a in self._subfolders(f"{logs}{org}/") if _ACCOUNT.fullmatch(a)
+            )
+            folders += [f"{logs}{org}/{a}/" for a in members]
+        return sorted(folders)
+
+    def _subfolders(self, folder: str) -> tuple[str, ...]:
+        """The names of the folders directly under ``folder``."""
+        return tuple(
+            entry["Prefix"][len(folder) :].rstrip("/")
+            for page in self._pages(folder, "/")
+            for entry in page.get("CommonPrefixes", [])
+        )
+
+    def _pages(self, prefix: str, delimiter: str = "") -> Iterator[dict[str, Any]]:
+        params = {"Bucket": self.bucket, "Prefix": prefix}
+        if delimiter:
+            params["Delimiter"] = delimiter
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(**params):
+                self.s3_stats.list_requests += 1
+                yield page
+        except _aws_errors() as exc:
+            where = f"listing s3://{self.bucket}/{prefix}"
+            raise self._error(exc, where, "s3:ListBucket") from exc
+
+    # Reading (in the pool's threads)
+
+    def _fetched(self, keys: Iterator[str]) -> Iterator[_Object]:
+        """The objects of ``keys`` in order, at most ``2 * workers`` in flight."""
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="least-priv-s3") as pool:
+            pending: deque[Future[_Object]] = deque()
+            try:
+                for key in keys:
+                    pending.append(pool.submit(self._fetch, key))
+                    if len(pending) >= 2 * self.workers:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _fetch(self, key: str) -> _Object:
+        data = self._download(key)
+        if data is None:
+            return _Object(key, reason="deleted between listing and reading (NoSuchKey)")
+        try:
+            return _Object(key, len(data), parse_log_text(decode_log_bytes(data)))
+        except FileFormatError as exc:
+            return _Object(key, len(data), reason=str(exc))
+
+    def _download(self, key: str) -> bytes | None:
+        """The object's bytes, ``None`` when it is gone. botocore retries failed requests but
+        not a body that breaks off while read: that is retried here."""
+        doing, attempt = f"reading s3://{self.bucket}/{key}", 1
+        while True:
+            try:
+                return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+            except _aws_errors(streaming=True) as exc:
+                if attempt == _READ_ATTEMPTS:
+                    raise self._error(exc, doing, "s3:GetObject") from exc
+                attempt += 1
+            except _aws_errors() as exc:
+                if error_code(exc) == "NoSuchKey":
+                    return None
+                raise self._error(exc, doing, "s3:GetObject") from exc
+
+    def _error(self, exc: BaseException, doing: str, iam_action: str) -> SourceError:
+        if error_code(exc) == "NoSuchBucket":
+            return SourceError(
+                f"{doing}: bucket {self.bucket} does not exist; check --source / the trail's bucket"
+            )
+        if is_denied(exc) or "accessdenied" in error_code(exc).lower():
+            where = "" if iam_action == "s3:ListBucket" else f"/{self.layout.base}AWSLogs/*"
+            return SourceError(
+                f"{doing}: access denied ({error_message(exc)}); allow {iam_action} on "
+                f"arn:aws:s3:::{self.bucket}{where} to the identity that runs least-priv; a bucket in "
+                "another account must also grant s3:ListBucket and s3:GetObject in its bucket "
+                "policy (and kms:Decrypt on the key, for SSE-KMS logs)"
+            )
+        return translate(exc, doing, iam_action)
