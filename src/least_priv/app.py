@@ -55,11 +55,15 @@ class Boto3Clients:
         self._session = boto3.session.Session()
         self._config = client_config(os.environ.get("AWS_RETRY_MODE", "standard"))
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+        from botocore.config import Config
         from botocore.exceptions import NoRegionError
 
+        config = self._config
+        if attempts:
+            config = config.merge(Config(retries={"mode": "standard", "max_attempts": attempts}))
         try:
-            return self._session.client(service, region_name=region, config=self._config)
+            return self._session.client(service, region_name=region, config=config)
         except NoRegionError:
             raise UsageError(
                 f"no AWS region for {service}: give --region or set AWS_REGION"

@@ -152,7 +152,7 @@ def test_job_is_polled_with_backoff_until_it_succeeds() -> None:
     assert result.is_complete
     actions = {a for s in result.statements for a in s.actions}
     assert {"ec2:CreateVpc", "s3:DeleteBucket", "route53:*"} <= actions
-    assert time.sleeps == [5, 7.5, 11.25]  # backoff between polls, none after the last
+    assert time.sleeps == [2, 3, 4.5]  # backoff between polls, none after the last
     assert any(JOB in w for w in warnings)
 
 
@@ -183,7 +183,7 @@ def test_job_running_past_the_timeout_is_cancelled() -> None:
     client, time = _client(), FakeTime()
     with Stubber(client) as stub:
         stub.add_response("start_policy_generation", {"jobId": JOB}, _start_params())
-        for _ in range(4):
+        for _ in range(6):  # polls at 0, 2, 5, 9.5, 16.25, 26.4 s; the next would pass 30 s
             stub.add_response("get_generated_policy", _job("IN_PROGRESS"), _poll_params())
         stub.add_response("cancel_policy_generation", {}, {"jobId": JOB})
         source = _source(client, time, timeout=30)
@@ -251,7 +251,7 @@ class _Clients:
     def __init__(self, analyzer: Any) -> None:
         self.analyzer = analyzer
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
         if service == "accessanalyzer":
             return self.analyzer
         return boto3.client(service, region_name=region or "us-east-1")

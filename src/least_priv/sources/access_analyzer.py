@@ -124,7 +124,7 @@ class AccessAnalyzerSource:
         timeout_seconds: float = 1800,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        first_poll_seconds: float = 5,
+        first_poll_seconds: float = 2,
         max_poll_seconds: float = 30,
     ) -> None:
         self.client, self.request = client, request

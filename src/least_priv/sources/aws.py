@@ -61,7 +61,7 @@ def client_config(retry_mode: str = "standard") -> Any:
     return Config(
         retries={
             "mode": retry_mode if retry_mode in ("standard", "adaptive") else "standard",
-            "max_attempts": 8,
+            "max_attempts": 5,
         },
         connect_timeout=10,
         read_timeout=60,

@@ -27,7 +27,10 @@ EVENT_SOURCE_KINDS = ("local", "s3", "lookup-events", "athena")
 class Clients(Protocol):
     """Makes boto3 clients; ``app.py`` gives the real one."""
 
-    def client(self, service: str, region: str | None = None) -> Any: ...
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+        """A client; ``attempts`` (when not 0) caps botocore's retries for sources that pace
+        and retry themselves."""
+        ...
 
     def default_region(self) -> str | None: ...
 
@@ -150,7 +153,9 @@ def _lookup(settings: Settings, aws: Clients) -> Source:
     if not regions:
         raise UsageError("--source lookup-events needs a region: give --region or set AWS_REGION")
     return LookupEventsSource(
-        {r: aws.client("cloudtrail", r) for r in regions}, settings.principal, settings.window
+        {r: aws.client("cloudtrail", r, attempts=1) for r in regions},
+        settings.principal,
+        settings.window,
     )
 
 
