@@ -94,7 +94,11 @@ def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
 
 
 def analyse(
-    settings: Settings, reference: IamReference, warn: Warn, clients: Callable[[], Clients]
+    settings: Settings,
+    reference: IamReference,
+    warn: Warn,
+    clients: Callable[[], Clients],
+    progress: Warn,
 ) -> tuple[Analysis, list[dict[str, Any]], list[Finding]]:
     """Events from every event source, then Access Analyzer's results on top."""
     opened = open_sources(settings, clients, warn)
@@ -109,7 +113,7 @@ def analyse(
     findings: list[Finding] = []
     stats = [s.stats.as_dict() for s in opened.events]
     for generator in opened.generators:
-        result = generator.generate(warn)
+        result = generator.generate(warn, progress)
         place = Placement(
             parse_arn(settings.principal.text).partition,
             settings.principal.account,
@@ -171,10 +175,11 @@ def run(
     warn: Warn,
     reference: IamReference | None = None,
     clients: Callable[[], Clients] = Boto3Clients,
+    progress: Warn = lambda _: None,
 ) -> Outcome:
     reference = reference or IamReference()
     existing, old_text = read_existing(settings.policy_path)
-    analysis, source_stats, source_findings = analyse(settings, reference, warn, clients)
+    analysis, source_stats, source_findings = analyse(settings, reference, warn, clients, progress)
     for key, reason in sorted(analysis.unmapped_reasons.items()):
         warn(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}")
     if analysis.stats["events_matched"] == 0:

@@ -106,6 +106,10 @@ def settings_from_args(args: argparse.Namespace, now: datetime) -> Settings:
     )
 
 
+def _progress(message: str) -> None:
+    sys.stderr.write(f"least-priv: {one_line(message)}\n")
+
+
 def _warn(message: str) -> None:
     sys.stderr.write(f"warning: {one_line(message)}\n")
 
@@ -117,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         settings = settings_from_args(args, datetime.now(UTC))
-        outcome = run(settings, _warn)
+        outcome = run(settings, _warn, progress=_progress)
         publish(settings, outcome, sys.stdout.write)
     except LeastPrivError as exc:
         sys.stderr.write(f"error: {one_line(str(exc))}\n")

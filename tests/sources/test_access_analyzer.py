@@ -140,20 +140,20 @@ def _source(client: Any, time: FakeTime, timeout: float = 600) -> AccessAnalyzer
 
 
 def test_job_is_polled_with_backoff_until_it_succeeds() -> None:
-    client, time, warnings = _client(), FakeTime(), []
+    client, time, progress = _client(), FakeTime(), []
     with Stubber(client) as stub:
         stub.add_response("start_policy_generation", {"jobId": JOB}, _start_params())
         for _ in range(3):
             stub.add_response("get_generated_policy", _job("IN_PROGRESS"), _poll_params())
         stub.add_response("get_generated_policy", _job("SUCCEEDED"), _poll_params())
-        result = _source(client, time).generate(warnings.append)
+        result = _source(client, time).generate(pytest.fail, progress.append)
         stub.assert_no_pending_responses()
     assert result.job_id == JOB
     assert result.is_complete
     actions = {a for s in result.statements for a in s.actions}
     assert {"ec2:CreateVpc", "s3:DeleteBucket", "route53:*"} <= actions
     assert time.sleeps == [2, 3, 4.5]  # backoff between polls, none after the last
-    assert any(JOB in w for w in warnings)
+    assert any(JOB in line for line in progress)
 
 
 def test_failed_job_reports_the_code_and_message_verbatim_with_a_hint() -> None:
@@ -197,17 +197,17 @@ def test_job_running_past_the_timeout_is_cancelled() -> None:
 
 
 def test_a_running_generation_makes_the_start_wait_and_retry() -> None:
-    client, time, warnings = _client(), FakeTime(), []
+    client, time, progress = _client(), FakeTime(), []
     with Stubber(client) as stub:
         stub.add_client_error(
             "start_policy_generation", "ConflictException", "A job is already running", 409
         )
         stub.add_response("start_policy_generation", {"jobId": JOB}, _start_params())
         stub.add_response("get_generated_policy", _job("SUCCEEDED"), _poll_params())
-        result = _source(client, time).generate(warnings.append)
+        result = _source(client, time).generate(pytest.fail, progress.append)
     assert result.job_id == JOB
     assert time.sleeps == [15.0]
-    assert any("busy" in w and "ConflictException" in w for w in warnings)
+    assert any("busy" in line and "ConflictException" in line for line in progress)
 
 
 @pytest.mark.parametrize(

@@ -133,11 +133,12 @@ class AccessAnalyzerSource:
         self.stats = AnalyzerStats("access-analyzer")
         self._deadline = 0.0
 
-    def generate(self, warn: Warn) -> GenerationResult:
+    def generate(self, warn: Warn, progress: Warn = lambda _: None) -> GenerationResult:
+        """Run the job; ``progress`` hears what is going on, ``warn`` what went wrong."""
         self._deadline = self.clock() + self.timeout
-        job_id = self._start(warn)
+        job_id = self._start(progress)
         self.stats.job_id = job_id
-        warn(f"Access Analyzer job {job_id} started; polling until it is done")
+        progress(f"Access Analyzer job {job_id} started; waiting up to {self._minutes()} for it")
         try:
             response = self._wait(job_id)
         except BaseException:
@@ -148,7 +149,7 @@ class AccessAnalyzerSource:
     def _minutes(self) -> str:
         return f"{self.timeout / 60:g} minutes"
 
-    def _start(self, warn: Warn) -> str:
+    def _start(self, progress: Warn) -> str:
         params = self.request.as_params(str(uuid.uuid4()))
         delay = 15.0
         while True:
@@ -160,7 +161,7 @@ class AccessAnalyzerSource:
                     raise self._start_error(exc) from exc
                 if self.clock() + delay > self._deadline:
                     raise self._busy_error(code) from exc
-                warn(
+                progress(
                     f"Access Analyzer is busy ({code}: {error_message(exc)}); retrying in {delay:g} s"
                 )
                 self.sleep(delay)
