@@ -5,7 +5,6 @@ validated against the real ``accessanalyzer`` service model), and end to end thr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from least_priv.sources.access_analyzer import (
     GenerationRequest,
     check_window,
 )
+from tests.sources.fakes import FakeTime
 
 MOTO_ACCOUNT = "123456789012"  # the account moto's server answers as
 ROLE = f"arn:aws:iam::{MOTO_ACCOUNT}:role/ci/deploy"
@@ -62,21 +62,6 @@ GENERATED = {
         {"Sid": "ServiceLevel0", "Effect": "Allow", "Action": "route53:*", "Resource": "*"},
     ],
 }
-
-
-@dataclass
-class FakeTime:
-    """An injected clock: ``sleep`` advances it and records the delay, nothing waits."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def _client() -> Any:

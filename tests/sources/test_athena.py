@@ -28,6 +28,7 @@ from least_priv.sources.athena import AthenaSource, parse_athena_url
 from least_priv.sources.athena_sql import build_query
 from least_priv.sources.local import parse_log_text, read_file_text
 from tests.conftest import ACCOUNT, ROLE_ARN, ROOT, record
+from tests.sources.fakes import FakeTime
 
 QID = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -48,19 +49,6 @@ HEADER = [
     "resources",
 ]
 FIRSTS = ["events", "event_id", "event_time", "identity_arn", "identity_account"]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 500.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

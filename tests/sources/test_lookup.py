@@ -20,6 +20,7 @@ from least_priv.errors import SourceError, UsageError
 from least_priv.iam.reference import IamReference
 from least_priv.sources.lookup import LookupEventsSource, backoff
 from tests.conftest import ACCOUNT, ROLE_ARN, record
+from tests.sources.fakes import FakeTime
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 END = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
@@ -33,21 +34,6 @@ USER_IDENTITY = {
     "accountId": ACCOUNT,
     "userName": "Alice",
 }
-
-
-class FakeTime:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
