@@ -170,6 +170,17 @@ def part_paths(path: Path, count: int) -> list[Path]:
     return [path] + [path.with_name(f"{path.stem}.{n}{path.suffix}") for n in range(2, count + 1)]
 
 
+def stale_parts(path: Path, count: int) -> list[Path]:
+    """Parts an earlier, larger split left beyond the ``count`` parts written now."""
+    found = []
+    for n in range(max(count, 1) + 1, 100):
+        part = path.with_name(f"{path.stem}.{n}{path.suffix}")
+        if not part.is_file():
+            break
+        found.append(part)
+    return found
+
+
 def run(
     settings: Settings,
     warn: Warn,
@@ -221,8 +232,22 @@ def run(
         mode=settings.mode,
         policy_files=files,
     )
-    changed = "".join(texts) != old_text or len(texts) > 1
+    changed = _changed(settings.policy_path, texts, old_text)
     return Outcome(documents, texts, report, render_summary(report), diff, changed, files)
+
+
+def _changed(policy_path: Path | None, texts: list[str], old_text: str) -> bool:
+    """Whether the policy files differ from what ``--policy-path`` holds now."""
+    if policy_path is None or len(texts) == 1:
+        stale = policy_path is not None and bool(stale_parts(policy_path, 1))
+        return "".join(texts) != old_text or stale
+    for path, text in zip(part_paths(policy_path, len(texts)), texts, strict=True):
+        try:
+            if path.read_text(encoding="utf-8") != text:
+                return True
+        except (OSError, UnicodeDecodeError):
+            return True
+    return bool(stale_parts(policy_path, len(texts)))
 
 
 def _target(settings: Settings) -> Path | None:
@@ -263,6 +288,8 @@ def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object
         _check_writable(target, "--output" if settings.output else "--policy-path")
         for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
             write_atomic(path, text)
+        for path in stale_parts(target, len(outcome.texts)):
+            path.unlink()
     if settings.report:
         write_atomic(
             settings.report, json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n"

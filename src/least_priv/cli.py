@@ -19,7 +19,7 @@ from least_priv.config import (
     split_list,
     timeout_minutes,
 )
-from least_priv.errors import LeastPrivError
+from least_priv.errors import as_project_error
 from least_priv.render.text import one_line
 
 
@@ -123,22 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args, datetime.now(UTC))
         outcome = run(settings, _warn, progress=_progress)
         publish(settings, outcome, sys.stdout.write)
-    except LeastPrivError as exc:
-        sys.stderr.write(f"error: {one_line(str(exc))}\n")
-        return exc.exit_code
-    except OSError as exc:
-        sys.stderr.write(f"error: {one_line(str(exc))}; check the path and its permissions\n")
-        return 1
     except Exception as exc:
-        if not type(exc).__module__.startswith(("botocore", "boto3")):
+        error = as_project_error(exc)
+        if error is None:
             raise
-        # An AWS failure no adapter translated: still one line, never a traceback.
-        from least_priv.sources.aws import translate
-
-        sys.stderr.write(
-            f"error: {one_line(str(translate(exc, 'AWS request', 'the permission AWS names')))}\n"
-        )
-        return 1
+        sys.stderr.write(f"error: {one_line(str(error))}\n")
+        return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted; nothing was written\n")
         return 1

@@ -21,3 +21,17 @@ class InputError(LeastPrivError):
 
 class SourceError(LeastPrivError):
     """A source of CloudTrail evidence failed."""
+
+
+def as_project_error(exc: Exception) -> LeastPrivError | None:
+    """A failure a user can cause that escaped the adapters, as one of ours; ``None`` for a
+    bug (which must show its traceback)."""
+    if isinstance(exc, LeastPrivError):
+        return exc
+    if isinstance(exc, OSError):
+        return InputError(f"{exc}; check the path and its permissions")
+    if type(exc).__module__.startswith(("botocore", "boto3")):
+        from least_priv.sources.aws import translate  # an AWS failure no adapter translated
+
+        return translate(exc, "AWS request", "the permission AWS names")
+    return None
