@@ -51,8 +51,8 @@ def parse_bool(name: str, text: str, default: bool) -> bool:
 
 
 def workspace_path(workspace: Path, text: str) -> Path:
-    """``text`` inside the workspace; a path that leaves it (``..``, absolute, through a
-    symlink) is refused."""
+    """``text`` as a path relative to the workspace; a path that leaves it (``..``,
+    absolute, through a symlink) is refused."""
     if not text:
         raise UsageError("input policy-path is empty; give a path inside the repository")
     root = workspace.resolve()
@@ -64,10 +64,12 @@ def workspace_path(workspace: Path, text: str) -> Path:
         )
     if path.is_symlink():
         raise UsageError(f"input policy-path {text!r} is a symlink; give the file itself")
-    return resolved
+    return resolved.relative_to(root)
 
 
 def settings_from_inputs(workspace: Path, now: datetime) -> tuple[Settings, PullOptions]:
+    """Settings from the inputs; their paths are relative to ``workspace``, the run's
+    working folder."""
     get = runner.read_input
     principal_text = get("principal-arn")
     if not principal_text:
@@ -130,11 +132,11 @@ def write_policy(settings: Settings, outcome: Outcome) -> list[Path]:
     return paths
 
 
-def _outputs(settings: Settings, outcome: Outcome, workspace: Path) -> dict[str, str]:
+def _outputs(settings: Settings, outcome: Outcome) -> dict[str, str]:
     assert settings.policy_path is not None
     return {
         "policy": "".join(outcome.texts),
-        "policy-path": settings.policy_path.relative_to(workspace.resolve()).as_posix(),
+        "policy-path": settings.policy_path.as_posix(),
         "changed": "true" if outcome.changed else "false",
         "actions-added": str(len(outcome.diff.added)),
         "actions-removed": str(len(outcome.diff.removed)),
@@ -145,9 +147,7 @@ def _outputs(settings: Settings, outcome: Outcome, workspace: Path) -> dict[str,
     }
 
 
-def _pull_request(
-    settings: Settings, outcome: Outcome, pull: PullOptions, workspace: Path
-) -> dict[str, str]:
+def _pull_request(settings: Settings, outcome: Outcome, pull: PullOptions) -> dict[str, str]:
     """Create or update the pull request; the outputs it sets."""
     if not pull.create:
         return {}
@@ -165,13 +165,10 @@ def _pull_request(
     from least_priv.github.pulls import Proposal, branch_for, propose
 
     assert settings.policy_path is not None
-    root = workspace.resolve()
-    rel = settings.policy_path.relative_to(root).as_posix()
+    rel = settings.policy_path.as_posix()
+    parts = part_paths(settings.policy_path, len(outcome.texts))
     files: dict[str, str | None] = {
-        p.relative_to(root).as_posix(): t
-        for p, t in zip(
-            part_paths(settings.policy_path, len(outcome.texts)), outcome.texts, strict=True
-        )
+        p.as_posix(): t for p, t in zip(parts, outcome.texts, strict=True)
     }
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     if "/" not in repository:
@@ -221,11 +218,12 @@ def main() -> int:
     runner.mask(runner.read_input("github-token"))
     workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     try:
+        os.chdir(workspace)  # relative inputs are relative to the workspace
         settings, pull = settings_from_inputs(workspace, datetime.now(UTC))
         outcome = run(settings, runner.warning, progress=runner.log)
         write_policy(settings, outcome)
-        runner.set_outputs(_outputs(settings, outcome, workspace))
-        made = _pull_request(settings, outcome, pull, workspace)
+        runner.set_outputs(_outputs(settings, outcome))
+        made = _pull_request(settings, outcome, pull)
         runner.set_outputs(made)
     except Exception as exc:
         error = as_project_error(exc)
