@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from least_priv.app import Outcome, part_paths, publish, run
+from least_priv.app import Outcome, part_paths, publish, run, stale_parts
 from least_priv.config import (
     MERGES,
     MODES,
@@ -123,13 +123,15 @@ def _owners(paths: list[Path]) -> dict[Path, tuple[int, int]]:
 
 
 def write_policy(settings: Settings, outcome: Outcome) -> list[Path]:
-    """Write the policy files atomically, keeping their owner; stale split parts go."""
+    """Write the policy files atomically, keeping their owner; return the parts of an
+    earlier, larger split that were removed."""
     assert settings.policy_path is not None
     paths = part_paths(settings.policy_path, len(outcome.texts))
+    removed = stale_parts(settings.policy_path, len(outcome.texts))
     owners = _owners(paths)
     publish(settings, outcome, lambda _: None)
     keep_owner(paths, owners)
-    return paths
+    return removed
 
 
 def _outputs(settings: Settings, outcome: Outcome) -> dict[str, str]:
@@ -147,7 +149,9 @@ def _outputs(settings: Settings, outcome: Outcome) -> dict[str, str]:
     }
 
 
-def _pull_request(settings: Settings, outcome: Outcome, pull: PullOptions) -> dict[str, str]:
+def _pull_request(
+    settings: Settings, outcome: Outcome, pull: PullOptions, removed: list[Path]
+) -> dict[str, str]:
     """Create or update the pull request; the outputs it sets."""
     if not pull.create:
         return {}
@@ -170,6 +174,7 @@ def _pull_request(settings: Settings, outcome: Outcome, pull: PullOptions) -> di
     files: dict[str, str | None] = {
         p.as_posix(): t for p, t in zip(parts, outcome.texts, strict=True)
     }
+    files.update((p.as_posix(), None) for p in removed)
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     if "/" not in repository:
         raise UsageError("GITHUB_REPOSITORY is not set (owner/name); run inside GitHub Actions")
@@ -221,9 +226,9 @@ def main() -> int:
         os.chdir(workspace)  # relative inputs are relative to the workspace
         settings, pull = settings_from_inputs(workspace, datetime.now(UTC))
         outcome = run(settings, runner.warning, progress=runner.log)
-        write_policy(settings, outcome)
+        removed = write_policy(settings, outcome)
         runner.set_outputs(_outputs(settings, outcome))
-        made = _pull_request(settings, outcome, pull)
+        made = _pull_request(settings, outcome, pull, removed)
         runner.set_outputs(made)
     except Exception as exc:
         error = as_project_error(exc)

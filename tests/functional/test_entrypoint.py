@@ -282,3 +282,18 @@ def test_a_root_written_policy_keeps_its_owner(tmp_path: Path, github_main: GitH
     assert run.code == 0, run.log
     after = policy.stat()
     assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid)
+
+
+def test_parts_of_an_earlier_split_are_removed_here_and_in_the_pull_request(
+    tmp_path: Path, github_main: GitHubStandIn
+) -> None:
+    github_main.commit_files("main", {"permission-policy.2.json": "{}\n"}, "An old split")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "permission-policy.json").write_text(EXAMPLE_POLICY)
+    (workspace / "permission-policy.2.json").write_text("{}\n")
+    run = run_action(tmp_path, github_main)
+    assert run.code == 0, run.log
+    assert not (workspace / "permission-policy.2.json").exists()
+    assert github_main.file_at(BRANCH, "permission-policy.2.json") is None
+    assert github_main.file_at("main", "permission-policy.2.json") == "{}\n"
