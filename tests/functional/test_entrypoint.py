@@ -297,3 +297,36 @@ def test_parts_of_an_earlier_split_are_removed_here_and_in_the_pull_request(
     assert not (workspace / "permission-policy.2.json").exists()
     assert github_main.file_at(BRANCH, "permission-policy.2.json") is None
     assert github_main.file_at("main", "permission-policy.2.json") == "{}\n"
+
+
+def test_hostile_event_text_never_becomes_a_workflow_command(
+    tmp_path: Path, github_main: GitHubStandIn
+) -> None:
+    hostile = "Evil\n::set-output name=policy::pwned\n%0A::add-mask::x <img src=x onerror=alert(1)>"
+    record = {
+        "eventVersion": "1.09",
+        "eventTime": "2026-11-20T10:00:00Z",
+        "eventSource": "evil.amazonaws.com",
+        "eventName": hostile,
+        "awsRegion": "us-east-1",
+        "recipientAccountId": "111122223333",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::111122223333:assumed-role/github-actions-deploy/GitHubActions",
+            "sessionContext": {"sessionIssuer": {"arn": ROLE_ARN}},
+        },
+    }
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "hostile.json").write_text(json.dumps({"Records": [record]}))
+    run = run_action(tmp_path, github_main, source=str(evidence), **{"create-pr": "false"})
+    assert run.code == 0, run.log
+    commands = [line for line in run.log.splitlines() if line.startswith("::")]
+    assert commands, "the unmapped event is reported as a warning"
+    for line in commands:
+        assert line.startswith(("::add-mask", "::warning title=least-priv::")), line
+    assert "pwned" not in run.outputs["policy"]
+    assert "<img" not in run.summary
+    rows = [line for line in run.summary.splitlines() if "set-output" in line]
+    assert len(rows) == 1  # the event's name stays inside its table cell
+    assert rows[0].startswith("| ")
