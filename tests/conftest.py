@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ CORPUS = ROOT.parent / "shared" / "cloudtrail-corpus"
 ACCOUNT = "111122223333"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ci/github-actions-deploy"
 
+_EVENT_NUMBERS = itertools.count(1)  # every record its own eventID, as CloudTrail gives
 _SESSION_IDENTITY = {
     "type": "AssumedRole",
     "principalId": "AROAEXAMPLEDEPLOYROLE:GitHubActions",
@@ -55,7 +57,7 @@ def record(
         "awsRegion": region,
         "requestParameters": request,
         "responseElements": response,
-        "eventID": f"{source}-{name}-{time}",
+        "eventID": f"{source}-{name}-{time}-{next(_EVENT_NUMBERS)}",
         "eventType": "AwsApiCall",
         "recipientAccountId": ACCOUNT,
     }

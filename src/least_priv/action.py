@@ -91,6 +91,7 @@ def settings_from_inputs(workspace: Path, now: datetime) -> tuple[Settings, Pull
         access_role_arn=get("access-role-arn"),
         region=get("region"),
         timeout_minutes=timeout_minutes(get("timeout-minutes")),
+        plain=os.environ.get("LEAST_PRIV_PLAIN", "") not in ("", "0"),
     )
     pull = PullOptions(
         create=parse_bool("create-pr", get("create-pr"), True),

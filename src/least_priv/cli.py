@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -103,6 +104,7 @@ def settings_from_args(args: argparse.Namespace, now: datetime) -> Settings:
         access_role_arn=args.access_role_arn,
         region=args.region,
         timeout_minutes=timeout_minutes(args.timeout_minutes),
+        plain=os.environ.get("LEAST_PRIV_PLAIN", "") not in ("", "0"),
     )
 
 

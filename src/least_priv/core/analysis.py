@@ -3,6 +3,7 @@ unmapped events. Streaming: ``Collector.add`` takes one call at a time."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from least_priv.core.generated import (
     scope_generated,
 )
 from least_priv.core.implied import passed_roles, via_service
-from least_priv.core.mapping import Mapped, NoPermission, map_call
+from least_priv.core.mapping import Mapped, MappingResult, NoPermission, map_call
 from least_priv.core.reference import ActionInfo, Reference
 from least_priv.core.resources import EventValues, Scope, scope_of
 from least_priv.core.select import Principal, Window
@@ -63,6 +64,29 @@ class Analysis:
     service_level: set[str] = field(
         default_factory=set
     )  # services only Access Analyzer's template names
+    event_ids: set[int] = field(default_factory=set)  # stable hashes of the events counted
+
+    def merge(self, other: Analysis) -> None:
+        """Add ``other`` (another part of the same evidence) to this analysis."""
+        for grant, pairs in other.grants.items():
+            self.grants.setdefault(grant, set()).update(pairs)
+        self.action_events.update(other.action_events)
+        self.denied.extend(other.denied)
+        self.unmapped.update(other.unmapped)
+        self.unmapped_reasons.update(other.unmapped_reasons)
+        self.notes |= other.notes
+        self.stats.update(other.stats)
+        for moment in (other.first_seen, other.last_seen):
+            if moment is not None:
+                self.first_seen = min(self.first_seen or moment, moment)
+                self.last_seen = max(self.last_seen or moment, moment)
+        self.service_level |= other.service_level
+        self.event_ids |= other.event_ids
+
+
+def event_key(event_id: str) -> int:
+    """A stable 64-bit key of an event id (the same in every process, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "big")
 
 
 def _error_kind(code: str) -> str:
@@ -89,6 +113,9 @@ class Collector:
         )
         self.analysis = Analysis()
         self._generated: set[Action] = set()
+        # Both depend on few values and are asked for every event: remembered.
+        self._mappings: dict[tuple[str, str, str], MappingResult] = {}
+        self._ignores: dict[Action, bool] = {}
 
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
@@ -99,9 +126,19 @@ class Collector:
         if not self.window.contains(call.event_time):
             stats["events_outside_window"] += n
             return
+        if call.event_id:
+            # CloudTrail may deliver an event twice; copies of a log folder hold it twice too.
+            seen = event_key(call.event_id)
+            if seen in self.analysis.event_ids:
+                stats["events_duplicate"] += n
+                return
+            self.analysis.event_ids.add(seen)
         stats["events_matched"] += n
         self._seen(call.event_time)
-        result = map_call(call, self.reference)
+        mapping_key = (call.event_type, call.source, call.name)
+        result = self._mappings.get(mapping_key)
+        if result is None:
+            result = self._mappings[mapping_key] = map_call(call, self.reference)
         if isinstance(result, NoPermission):
             stats["events_needing_no_permission"] += n
             return
@@ -112,6 +149,10 @@ class Collector:
             return
         self._outcome(call, result.actions)
 
+    def add_unread(self, count: int) -> None:
+        """Records a source skipped unparsed because they cannot be the principal's."""
+        self.analysis.stats["events_read"] += count
+
     def _seen(self, moment: datetime | None) -> None:
         a = self.analysis
         if moment is not None:
@@ -119,7 +160,10 @@ class Collector:
             a.last_seen = moment if a.last_seen is None else max(a.last_seen, moment)
 
     def _ignored(self, action: Action) -> bool:
-        return any(action.matches(p) for p in self.options.ignore)
+        found = self._ignores.get(action)
+        if found is None:
+            found = self._ignores[action] = any(action.matches(p) for p in self.options.ignore)
+        return found
 
     def _outcome(self, call: ApiCall, infos: tuple[ActionInfo, ...]) -> None:
         kind = _error_kind(call.error_code)

@@ -20,6 +20,7 @@ class SourceStats:
     files_skipped: list[dict[str, str]] = field(default_factory=list)
     records: int = 0
     records_invalid: int = 0
+    records_unread: int = 0  # skipped unparsed: they cannot be the principal's
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -28,6 +29,7 @@ class SourceStats:
             "files_skipped": self.files_skipped,
             "records": self.records,
             "records_invalid": self.records_invalid,
+            "records_unread": self.records_unread,
         }
 
 

@@ -3,6 +3,8 @@ JSON lines of events, and saved LookupEvents responses; folders are read recursi
 
 Files are read one at a time, so memory follows the largest file, not the number of files.
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
+With a ``needle`` (``scan.needle_of``), records that cannot be the principal's are skipped
+unparsed; ``files`` narrows a folder to some of its files (one part of a parallel run).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
+from least_priv.sources.scan import candidate_records, loads
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -74,15 +77,34 @@ def read_file_text(path: Path) -> str:
     return decode_log_bytes(path.read_bytes())
 
 
-def decode_log_bytes(data: bytes) -> str:
-    """The text of a log file's bytes, gunzipped when they are gzip (by magic, not by name)."""
+def decompress_log(data: bytes) -> bytes:
+    """A log file's bytes, gunzipped when they are gzip (by magic, not by name)."""
     if data[:2] == _GZIP_MAGIC:
         try:
-            data = gzip.decompress(data)
+            return gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
             raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
+    return data
+
+
+def decode_log_bytes(data: bytes) -> str:
+    """The text of a log file's bytes, gunzipped when they are gzip."""
     try:
-        return data.decode("utf-8-sig")
+        return decompress_log(data).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileFormatError("not UTF-8 text (binary file?)") from None
+
+
+def parse_log_bytes(data: bytes) -> list[Any]:
+    """The raw records of one (decompressed) file; the fast parser first."""
+    try:
+        document = loads(data)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    else:
+        return _records_of_document(document)
+    try:
+        return parse_log_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise FileFormatError("not UTF-8 text (binary file?)") from None
 
@@ -90,15 +112,21 @@ def decode_log_bytes(data: bytes) -> str:
 class LocalSource:
     """A file or a folder of CloudTrail evidence."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(
+        self, path: str, needle: bytes | None = None, files: list[Path] | None = None
+    ) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise InputError(
                 f"--source {path}: no such file or folder; give a CloudTrail log file or folder"
             )
         self.stats = SourceStats(str(path))
+        self.needle, self._files = needle, files
 
     def files(self) -> Iterator[Path]:
+        if self._files is not None:
+            yield from self._files
+            return
         if self.path.is_file():
             yield self.path
             return
@@ -109,13 +137,21 @@ class LocalSource:
     def calls(self, warn: Warn) -> Iterator[ApiCall]:
         for path in self.files():
             try:
-                records = parse_log_text(read_file_text(path))
+                records = self._records(decompress_log(path.read_bytes()))
             except (FileFormatError, OSError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 self.stats.files_skipped.append({"file": str(path), "reason": reason})
                 warn(f"skipped {path}: {reason}")
                 continue
             yield from calls_of_records(str(path), records, self.stats, warn)
+
+    def _records(self, data: bytes) -> list[Any]:
+        if self.needle is not None:
+            found = candidate_records(data, self.needle)
+            if found is not None:
+                self.stats.records_unread += found[1]
+                return found[0]
+        return parse_log_bytes(data)
 
 
 def calls_of_records(

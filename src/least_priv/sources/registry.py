@@ -14,6 +14,7 @@ from least_priv.config import Settings
 from least_priv.errors import UsageError
 from least_priv.sources.base import Source, Warn
 from least_priv.sources.local import LocalSource
+from least_priv.sources.scan import needle_of
 
 if TYPE_CHECKING:
     from least_priv.sources.access_analyzer import AccessAnalyzerSource
@@ -89,7 +90,7 @@ def open_sources(settings: Settings, clients: Callable[[], Clients], warn: Warn)
 
 def _event_source(kind: str, text: str, settings: Settings, aws: Callable[[], Clients]) -> Source:
     if kind == "local":
-        return LocalSource(text)
+        return LocalSource(text, None if settings.plain else needle_of(settings.principal))
     if kind == "lake":
         raise UsageError(
             f"--source {text}: CloudTrail Lake is closed to new customers and not supported; "

@@ -32,8 +32,8 @@ from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.local import (
     FileFormatError,
     calls_of_records,
-    decode_log_bytes,
-    parse_log_text,
+    decompress_log,
+    parse_log_bytes,
 )
 
 DELIVERY_MARGIN = timedelta(minutes=15)
@@ -268,7 +268,7 @@ class S3Source:
         if data is None:
             return _Object(key, reason="deleted between listing and reading (NoSuchKey)")
         try:
-            return _Object(key, len(data), parse_log_text(decode_log_bytes(data)))
+            return _Object(key, len(data), parse_log_bytes(decompress_log(data)))
         except FileFormatError as exc:
             return _Object(key, len(data), reason=str(exc))
 

@@ -1,0 +1,197 @@
+"""The fast reading path (records skipped before parsing, folders on every core) gives the
+policy, the counts and the report of the plain path, on every layout a file may have."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from least_priv import parallel
+from least_priv.app import run
+from least_priv.config import Settings
+from least_priv.core.select import Window, parse_principal
+from least_priv.sources.scan import candidate_records, needle_of
+from tests.conftest import ROLE_ARN, ROOT, record
+
+EXAMPLE = ROOT / "examples" / "cloudtrail"
+WINDOW = Window(None, None)
+
+
+def _settings(source: Path, principal: str = ROLE_ARN, plain: bool = False) -> Settings:
+    return Settings(
+        principal=parse_principal(principal), sources=(str(source),), window=WINDOW, output="-",
+        plain=plain,
+    )  # fmt: skip
+
+
+def _both(source: Path, reference: Any, principal: str = ROLE_ARN) -> tuple[Any, Any]:
+    fast = run(_settings(source, principal), lambda _: None, reference)
+    plain = run(_settings(source, principal, plain=True), lambda _: None, reference)
+    return fast, plain
+
+
+def _same(fast: Any, plain: Any) -> None:
+    assert fast.texts == plain.texts
+    for key in ("actions", "denied", "unmapped", "findings"):
+        assert fast.report[key] == plain.report[key], key
+    assert fast.report["events"] == plain.report["events"]
+
+
+OTHER = {
+    "type": "AssumedRole",
+    "arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice",
+    "accountId": "111122223333",
+    "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::111122223333:role/Admin"}},
+}
+
+
+def _records() -> list[dict[str, Any]]:
+    return [
+        record("ec2", "CreateVpc", request={"cidrBlock": "10.0.0.0/16"}, response={"vpc": {"vpcId": "vpc-0a1b2c3d4e5f60718"}}),
+        record("ec2", "DescribeVpcs", identity=OTHER),
+        record("s3", "CreateBucket", request={"bucketName": "demo-bucket"}),
+        record("iam", "TagRole", error="AccessDenied", request={"roleName": "x"}),
+        record("ec2", "DeleteVpc", identity=OTHER, request={"vpcId": "vpc-1"}),
+    ]  # fmt: skip
+
+
+def _write(folder: Path, name: str, text: str | bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = text.encode() if isinstance(text, str) else text
+    (folder / name).write_bytes(gzip.compress(data, mtime=0) if name.endswith(".gz") else data)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["compact", "spaced", "pretty", "json-lines", "bom", "lookup-events", "single", "list"],
+)
+def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, reference: Any) -> None:
+    records = _records()
+    texts = {
+        "compact": json.dumps({"Records": records}, separators=(",", ":")),
+        "spaced": json.dumps({"Records": records}),
+        "pretty": json.dumps({"Records": records}, indent=2),
+        "json-lines": "\n".join(json.dumps(r) for r in records),
+        "bom": "\ufeff" + json.dumps({"Records": records}, separators=(",", ":")),
+        "lookup-events": json.dumps({"Events": [{"CloudTrailEvent": json.dumps(r)} for r in records]}),
+        "single": json.dumps(records[0]),
+        "list": json.dumps(records),
+    }  # fmt: skip
+    _write(tmp_path / "logs", "file.json.gz", texts[layout])
+    fast, plain = _both(tmp_path / "logs", reference)
+    _same(fast, plain)
+    assert fast.report["actions"]
+
+
+def test_a_compact_file_skips_other_principals_records_unparsed() -> None:
+    records = _records()
+    data = json.dumps({"Records": records}, separators=(",", ":")).encode()
+    found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
+    assert found is not None
+    parsed, skipped = found
+    assert [r["eventName"] for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole"]
+    assert skipped == 2
+
+
+def test_a_file_without_the_principal_is_skipped_whole_and_counted() -> None:
+    data = json.dumps({"Records": [_records()[1], _records()[4]]}).encode()
+    assert candidate_records(data, b"github-actions-deploy") == ([], 2)
+
+
+def test_the_principal_is_found_whatever_the_case(tmp_path: Path, reference: Any) -> None:
+    _write(tmp_path / "logs", "a.json", json.dumps({"Records": _records()}, separators=(",", ":")))
+    upper = ROLE_ARN.replace("github-actions-deploy", "GitHub-Actions-DEPLOY")
+    fast, plain = _both(tmp_path / "logs", reference, upper)
+    _same(fast, plain)
+    assert fast.report["events"]["events_matched"] == 3
+
+
+def test_a_record_nesting_another_record_is_parsed_whole(tmp_path: Path, reference: Any) -> None:
+    nested = record(
+        "cloudtrail-data", "PutAuditEvents",
+        request={"auditEvents": [{"eventVersion": "1.0", "id": "x"}, {"eventVersion": "1.0", "id": "y"}]},
+    )  # fmt: skip
+    body = json.dumps({"Records": [*_records(), nested]}, separators=(",", ":"))
+    assert body.count(',{"eventVersion":') > len(_records())  # the split point also appears nested
+    _write(tmp_path / "logs", "a.json", body)
+    fast, plain = _both(tmp_path / "logs", reference)
+    _same(fast, plain)
+
+
+def test_files_that_are_no_cloudtrail_are_reported_as_before(
+    tmp_path: Path, reference: Any
+) -> None:
+    logs = tmp_path / "logs"
+    _write(logs, "good.json", json.dumps({"Records": _records()}, separators=(",", ":")))
+    _write(logs, "package.json", '{"name": "x", "version": "1.0.0"}')
+    _write(logs, "empty.json", "")
+    _write(logs, "notes.txt", "hello")
+    fast, plain = _both(logs, reference)
+    _same(fast, plain)
+    assert fast.report["sources"][0]["files_skipped"] == plain.report["sources"][0]["files_skipped"]
+    assert len(fast.report["sources"][0]["files_skipped"]) == 3
+
+
+def test_the_example_and_the_real_corpus_give_the_plain_policy(
+    reference: Any, corpus: Path
+) -> None:
+    fast, plain = _both(EXAMPLE, reference)
+    _same(fast, plain)
+    for principal in (
+        "arn:aws:iam::811596193553:user/bert-jan",
+        "arn:aws:iam::123456789012:role/ci/github-actions-deploy",
+        "*",
+    ):
+        fast, plain = _both(corpus, reference, principal)
+        assert fast.texts == plain.texts, principal
+        assert fast.report["actions"] == plain.report["actions"], principal
+
+
+def _copies(tmp_path: Path, count: int) -> Path:
+    """``count`` copies of the example trail whose events differ by event id."""
+    folder = tmp_path / "many"
+    for index in range(count):
+        for path in sorted(EXAMPLE.rglob("*.json.gz")):
+            doc = json.loads(gzip.decompress(path.read_bytes()))
+            for item in doc["Records"]:
+                item["eventID"] = f"{item.get('eventID', '')}-{index}"
+            _write(folder, f"{index:03d}-{path.name}", json.dumps(doc, separators=(",", ":")))
+    return folder
+
+
+def test_a_folder_read_on_several_cores_equals_one_process(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copies(tmp_path, 6)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda: 2)
+    outcomes: list[bool] = []
+
+    def counted(*args: Any) -> bool:
+        outcomes.append(parallel.collect(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr("least_priv.app.collect", counted)
+    fast, plain = _both(folder, reference)
+    assert outcomes == [True]  # the fast run went parallel, the plain one did not
+    _same(fast, plain)
+    assert fast.report["events"]["events_matched"] == 6 * 242
+
+
+def test_duplicated_files_are_counted_once_on_several_cores(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copies(tmp_path, 3)
+    for path in sorted(folder.iterdir())[:4]:
+        shutil.copy(path, folder / f"copy-{path.name}")
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda: 2)
+    fast, plain = _both(folder, reference)
+    _same(fast, plain)
+    assert fast.report["events"]["events_matched"] == 3 * 242
+    assert fast.report["events"]["events_duplicate"] > 0
