@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from least_priv.core.action import Action
+from least_priv.core.effects import Condition, Effect, Shape, effects_of, shape_of
 from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
@@ -17,14 +18,13 @@ from least_priv.core.generated import (
     is_service_level,
     scope_generated,
 )
-from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.mapping import Mapped, MappingResult, NoPermission, map_call
 from least_priv.core.reference import ActionInfo, Reference
 from least_priv.core.resources import EventValues, Scope, scope_of
 from least_priv.core.select import Principal, Window
 from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
 
-Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
+_MAX_SHAPES = 50_000  # remembered call shapes: memory stays bounded whatever the input
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class Collector:
         # Both depend on few values and are asked for every event: remembered.
         self._mappings: dict[tuple[str, str, str], MappingResult] = {}
         self._ignores: dict[Action, bool] = {}
+        self._effects: dict[Shape, tuple[Effect, ...]] = {}
 
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
@@ -171,19 +172,23 @@ class Collector:
         if not wanted:
             self.analysis.stats["events_ignored"] += call.count
             return
-        values = EventValues(call)
         if kind == "denied":
-            self._deny(call, wanted, values)
+            self._deny(call, wanted, EventValues(call))
             return
         if kind == "unauthenticated":
             self.analysis.stats["events_unauthenticated"] += call.count
             return
         self.analysis.stats["events_granted"] += call.count
-        for info in wanted:
-            self._grant(info, scope_of(info, values, self.options.strict), call)
-            for dependent in info.dependent_actions:
-                self._dependent(info, dependent, values, call)
-        self._pass_roles(call)
+        shape = shape_of(call)
+        effects = self._effects.get(shape)
+        if effects is None:
+            effects = effects_of(call, wanted, self.reference, self.options.strict, self._ignored)
+            if len(self._effects) < _MAX_SHAPES:
+                self._effects[shape] = effects
+        for effect in effects:
+            self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
+            if effect.note is not None:
+                self.analysis.notes.add(effect.note)
 
     def _deny(self, call: ApiCall, infos: list[ActionInfo], values: EventValues) -> None:
         self.analysis.stats["events_denied"] += call.count
@@ -194,13 +199,6 @@ class Collector:
             self.analysis.denied.append(
                 Denied(call.event_id, when, str(info.action), call.error_code, resource)
             )
-
-    def _grant(
-        self, info: ActionInfo, scope: Scope, call: ApiCall, condition: Condition = ()
-    ) -> None:
-        if (via := via_service(call)) is not None:
-            condition = (*condition, ("StringEquals", "kms:ViaService", (via,)))
-        self._record(info, scope, condition, call.count, f"event {call.event_id or call.name}")
 
     def _record(
         self, info: ActionInfo, scope: Scope, condition: Condition, count: int, where: str
@@ -227,7 +225,7 @@ class Collector:
             self.analysis.notes.add(
                 finding(
                     "RESOURCE_UNSCOPED",
-                    f"{action}: {where} names none of its {len(info.resource_types)} resource types; allowed on *",
+                    f"{action}: {where} name none of its {len(info.resource_types)} resource types; allowed on *",
                 )
             )
 
@@ -256,22 +254,3 @@ class Collector:
             self._generated.add(info.action)
             scope = scope_generated(info, statement.resources, place, self.options.strict)
             self._record(info, scope, (), 0, "Access Analyzer's result (it names no resources)")
-
-    def _dependent(self, info: ActionInfo, text: str, values: EventValues, call: ApiCall) -> None:
-        service, _, name = text.partition(":")
-        dep = self.reference.action_info(service, name)
-        if dep is None or self._ignored(dep.action):
-            return
-        self._grant(dep, scope_of(dep, values, self.options.strict), call)
-        self.analysis.notes.add(
-            finding("DEPENDENT_ACTION", f"{dep.action} is required by {info.action}")
-        )
-
-    def _pass_roles(self, call: ApiCall) -> None:
-        info = self.reference.action_info("iam", "PassRole")
-        if info is None or self._ignored(info.action):
-            return
-        for passed in passed_roles(call):
-            scope = Scope((("role", passed.role_arn),))
-            condition: Condition = (("StringEquals", "iam:PassedToService", (passed.service,)),)
-            self._grant(info, scope, call, condition)

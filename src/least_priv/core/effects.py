@@ -1,0 +1,77 @@
+"""What one granted call adds to the policy: its actions, each with the resources it needed
+and a condition, plus the permissions the call implied (dependent actions, iam:PassRole).
+
+Calls with the same shape (service, operation, region, account, outcome, parameters and
+resources; not the event id, time or session) have the same effects, so a busy principal's
+repeated calls are worked out once (``shape_of`` is the key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from least_priv.core.action import Action
+from least_priv.core.event import ApiCall
+from least_priv.core.findings import Finding, finding
+from least_priv.core.implied import passed_roles, via_service
+from least_priv.core.reference import ActionInfo, Reference
+from least_priv.core.resources import EventValues, Scope, scope_of
+
+Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
+Shape = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Effect:
+    info: ActionInfo
+    scope: Scope
+    condition: Condition = ()
+    note: Finding | None = None
+
+
+def shape_of(call: ApiCall) -> Shape:
+    """Everything the effects of ``call`` depend on. ``repr`` of the JSON parameters is a
+    faithful key: equal text means equal values."""
+    ident = call.identity
+    partition = (ident.arn or ident.issuer_arn).split(":", 2)[1:2]
+    return (
+        call.source,
+        call.name,
+        call.region,
+        call.account,
+        call.error_code,
+        ident.invoked_by,
+        tuple(partition),
+        call.resources,
+        repr(call.request),
+        repr(call.response),
+    )
+
+
+def effects_of(
+    call: ApiCall,
+    infos: list[ActionInfo],
+    reference: Reference,
+    strict: bool,
+    ignored: Callable[[Action], bool],
+) -> tuple[Effect, ...]:
+    """The effects of a call whose permission check passed."""
+    values = EventValues(call)
+    via = via_service(call)
+    base: Condition = (("StringEquals", "kms:ViaService", (via,)),) if via else ()
+    found = []
+    for info in infos:
+        found.append(Effect(info, scope_of(info, values, strict), base))
+        for text in info.dependent_actions:
+            service, _, name = text.partition(":")
+            dep = reference.action_info(service, name)
+            if dep is not None and not ignored(dep.action):
+                note = finding("DEPENDENT_ACTION", f"{dep.action} is required by {info.action}")
+                found.append(Effect(dep, scope_of(dep, values, strict), base, note))
+    passrole = reference.action_info("iam", "PassRole")
+    if passrole is not None and not ignored(passrole.action):
+        for passed in passed_roles(call):
+            condition = (("StringEquals", "iam:PassedToService", (passed.service,)), *base)
+            found.append(Effect(passrole, Scope((("role", passed.role_arn),)), condition))
+    return tuple(found)
