@@ -28,10 +28,9 @@ except (
 ):  # pragma: no cover - orjson is a dependency; this keeps a source checkout working
     _FAST_LOADS, _FAST_ERROR = None, ValueError
 
-_START = b'{"records":[{"eventversion":'
-_MARKER = b',{"eventversion":'
+_START = b'{"Records":[{"eventVersion":'
+_MARKER = b',{"eventVersion":'  # between two records of a CloudTrail-written file
 _KEY = b'"eventversion"'  # once per record: counts the records of a skipped file
-_RECORD_HEAD = b'{"eventVersion":'
 
 
 def loads(data: bytes) -> Any:
@@ -45,41 +44,60 @@ def loads(data: bytes) -> Any:
 
 
 def needle_of(principal: Principal) -> bytes | None:
-    """Bytes every record of the principal holds (lower-cased), or ``None`` for everyone."""
+    """Bytes every record of the principal holds (its name as given; found whatever the
+    case), or ``None`` for everyone."""
     if principal.kind == "any" or not principal.name:
         return None
-    return principal.name.lower().encode()
+    found = principal.text.rsplit("/", 2 if principal.kind == "session" else 1)[1]
+    return found.encode() if found.lower() == principal.name else principal.name.encode()
+
+
+def _positions(data: bytes, needle: bytes) -> tuple[bytes, list[int]]:
+    """Where ``needle`` is in ``data``, in its case or (failing that) any case; the buffer the
+    positions are in (``data`` or its lower-case copy, same length)."""
+    haystack = data
+    at = data.find(needle)
+    if at < 0:
+        haystack, needle = data.lower(), needle.lower()
+        at = haystack.find(needle)
+    found = []
+    while at >= 0:
+        found.append(at)
+        at = haystack.find(needle, at + len(needle))
+    return haystack, found
 
 
 def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, parsed, and how many records were skipped
     unparsed; ``None`` when the file must be parsed whole (not CloudTrail's compact layout,
-    or a piece that does not parse alone)."""
-    lowered = data.lower()
-    if needle not in lowered:
-        skipped = lowered.count(_KEY)
+    or a record that does not parse alone)."""
+    haystack, positions = _positions(data, needle)
+    if not positions:
+        skipped = haystack.count(_KEY) if haystack is not data else data.lower().count(_KEY)
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
-    offset = len(lowered) - len(lowered.lstrip())
-    if not lowered.startswith(_START, offset):
+    head = len(data) - len(data.lstrip())
+    if not data.startswith(_START, head):
         return None
-    pieces = lowered[offset:].split(_MARKER)
     records: list[Any] = []
-    position = offset
-    for index, piece in enumerate(pieces):
-        if needle in piece:
-            record = _record(data[position : position + len(piece)], index, len(pieces))
-            if record is None:
-                return None
-            records.append(record)
-        position += len(piece) + len(_MARKER)
-    return records, len(pieces) - len(records)
+    end = -1
+    for at in positions:
+        if at < end:
+            continue  # the name again, in the record just taken
+        start = data.rfind(_MARKER, head, at)
+        start = data.index(b"[", head) + 1 if start < 0 else start + 1
+        end = data.find(_MARKER, at)
+        record = _record(data[start : end if end >= 0 else len(data)], last=end < 0)
+        if record is None:
+            return None
+        records.append(record)
+        if end < 0:
+            break
+    return records, data.count(_MARKER) + 1 - len(records)
 
 
-def _record(raw: bytes, index: int, count: int) -> Any:
-    """One record's JSON from its piece: the first piece carries ``{"Records":[``, the last
-    ``]}``, the others lost their ``{"eventVersion":`` to the split."""
-    raw = raw[raw.find(b"[") + 1 :] if index == 0 else _RECORD_HEAD + raw
-    if index == count - 1:
+def _record(raw: bytes, last: bool) -> Any:
+    """One record from its bytes; the last one still carries the file's closing ``]}``."""
+    if last:
         raw = raw.rstrip()
         if not raw.endswith(b"]}"):
             return None
