@@ -1,0 +1,548 @@
+"""The reading benchmark: least-priv against trailscraper and against the floor (gunzip +
+``json.loads``), on seeded synthetic CloudTrail trails; scaling, memory and start-up.
+
+Run: ``.venv/bin/python bench/run.py`` (about 4 minutes; a minute more the first time, to
+build the corpora into ``.cache/bench`` and trailscraper's venv), ``--quick`` for a smoke run
+under a minute (small corpora, no trailscraper). ``--profile`` adds a cProfile of ``least-priv generate`` on the
+main corpus. Prints Markdown tables, the fast path's policy checked against the plain path's
+(``LEAST_PRIV_PLAIN=1``), and one PASS/FAIL line per target; writes every figure to
+``.cache/bench/results.json``. Exit status 1 when a run fails or the policies differ
+(``--strict``: also when a target fails). See bench/README.md, "Reading speed and memory".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import shapes
+import tools
+
+import corpus
+
+ROOT = corpus.ROOT
+BIN = Path(sys.executable).parent
+LEAST_PRIV = str(BIN / "least-priv")
+RUNS = corpus.CACHE / "runs"
+TS_VENV = ROOT / ".cache" / "venv-trailscraper"
+TS_VERSION = "0.10.0"
+TS_PUBLISHED = 15_000  # events/s trailscraper managed on this machine (the issue's figure)
+TS_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    main: int
+    half: int
+    double: int
+    big: int
+    repeat: int
+    trailscraper: bool
+
+
+FULL = Sizes(200_000, 100_000, 400_000, 1_000_000, repeat=3, trailscraper=True)
+QUICK = Sizes(20_000, 10_000, 40_000, 100_000, repeat=1, trailscraper=False)
+
+
+@dataclass
+class Row:
+    """One benchmarked command on one corpus: the median of its runs' wall times and the
+    largest of their peaks."""
+
+    run: str
+    manifest: dict[str, Any]
+    tool: str  # least-priv, trailscraper, floor
+    measured: list[tools.Measured]
+    note: str = ""
+    checked: bool = True  # its output was right
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(m.seconds for m in self.measured)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(m.peak_mb for m in self.measured)
+
+    @property
+    def ok(self) -> bool:
+        return self.checked and all(m.ok for m in self.measured)
+
+    @property
+    def rate(self) -> float:
+        return self.manifest["events"] / self.seconds
+
+    def as_dict(self) -> dict[str, Any]:
+        runs = [
+            {"seconds": round(m.seconds, 3), "max_rss_mb": round(m.max_rss_kb / 1024, 1),
+             "tree_pss_mb": round(m.tree_kb / 1024, 1), "returncodes": m.returncodes}
+            for m in self.measured
+        ]  # fmt: skip
+        return {
+            "run": self.run,
+            "corpus": self.manifest["name"],
+            "events": self.manifest["events"],
+            "seconds": round(self.seconds, 3),
+            "events_per_s": round(self.rate),
+            "peak_rss_mb": round(self.peak_mb, 1),
+            "ok": self.ok,
+            "note": self.note,
+            "runs": runs,
+        }
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+    startup: dict[str, float] = field(default_factory=dict)
+    startup_runs: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def find(self, tool: str, corpus_name: str, run: str = "") -> Row | None:
+        for row in self.rows:
+            if row.tool == tool and row.manifest["name"] == corpus_name and run in row.run:
+                return row
+        return None
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+def build_corpora(sizes: Sizes) -> dict[str, dict[str, Any]]:
+    specs = {
+        "main": corpus.Spec(sizes.main),
+        "uniform": corpus.Spec(sizes.main, spread="uniform"),
+        "half": corpus.Spec(sizes.half),
+        "double": corpus.Spec(sizes.double),
+        "big": corpus.Spec(sizes.big),
+    }
+    built = {}
+    for key, spec in specs.items():
+        began = time.perf_counter()
+        manifest = corpus.build(spec)
+        took = time.perf_counter() - began
+        log(
+            f"corpus {spec.name}: {manifest['files']} files, {manifest['events']} events ({took:.1f} s)"
+        )
+        built[key] = {**manifest, "name": spec.name}
+    return built
+
+
+def _env(plain: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "LEAST_PRIV_PLAIN"}
+    if plain:
+        env["LEAST_PRIV_PLAIN"] = "1"
+    return env
+
+
+def least_priv_command(manifest: dict[str, Any], output: Path) -> list[str]:
+    start, end = manifest["window"]
+    return [
+        LEAST_PRIV, "generate", "--principal-arn", shapes.PRINCIPAL, "--source", manifest["logs"],
+        "--start-time", start, "--end-time", end, "--output", str(output),
+    ]  # fmt: skip
+
+
+def run_least_priv(
+    results: Results, manifest: dict[str, Any], label: str, *, pin: bool = False,
+    plain: bool = False, repeat: int = 1,
+) -> dict[str, bytes]:  # fmt: skip
+    """Measure least-priv on ``manifest``'s corpus; return the policy files it wrote."""
+    folder = RUNS / f"{manifest['name']}-{label.replace(' ', '-')}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    command = least_priv_command(manifest, folder / "policy.json")
+    stderr = folder / "stderr.txt"
+
+    def once() -> tools.Measured:
+        return tools.measure([command], env=_env(plain), stderr=stderr, pin=pin, cwd=ROOT)
+
+    log(f"least-priv {label} on {manifest['name']} (x{repeat})")
+    row = Row(f"least-priv, {label}", manifest, "least-priv", [once() for _ in range(repeat)])
+    results.rows.append(row)
+    if not row.ok:
+        results.failures.append(f"least-priv {label} on {manifest['name']}: see {stderr}")
+        sys.stderr.write(stderr.read_text()[-2000:])
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("policy*.json"))}
+
+
+def trailscraper_bin() -> Path | None:
+    """trailscraper in its own venv (its pinned dependencies stay out of ours)."""
+    exe = TS_VENV / "bin" / "trailscraper"
+    if exe.is_file():
+        return exe
+    log(f"installing trailscraper=={TS_VERSION} into {TS_VENV}")
+    base = getattr(sys, "_base_executable", sys.executable)
+    try:
+        subprocess.run([base, "-m", "venv", str(TS_VENV)], check=True)
+        pip = [str(TS_VENV / "bin" / "pip"), "install", "-q", f"trailscraper=={TS_VERSION}"]
+        subprocess.run(pip, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        log(f"trailscraper could not be installed ({exc}); using the published figure")
+        return None
+    return exe if exe.is_file() else None
+
+
+def run_trailscraper(results: Results, manifest: dict[str, Any], exe: Path | None) -> None:
+    if exe is None:
+        guess = tools.Measured(manifest["events"] / TS_PUBLISHED, 580 * 1024, 0, (0,))
+        note = f"not run: the issue's ~{TS_PUBLISHED:,} events/s and ~580 MB"
+        results.rows.append(
+            Row("trailscraper (published figure)", manifest, "trailscraper", [guess], note)
+        )
+        return
+    start, end = manifest["window"]
+    select = [
+        str(exe), "select", "--log-dir", manifest["logs"], "--filter-assumed-role-arn",
+        shapes.PRINCIPAL, "--from", start, "--to", end,
+    ]  # fmt: skip
+    folder = RUNS / f"{manifest['name']}-trailscraper"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    log(f"trailscraper select | generate on {manifest['name']}")
+    measured = tools.measure(
+        [select, [str(exe), "generate"]],
+        stdout=folder / "policy.json",
+        stderr=folder / "stderr.txt",
+        timeout=TS_TIMEOUT,
+    )
+    ok = measured.ok and b'"Statement"' in (folder / "policy.json").read_bytes()
+    note = "" if ok else f"failed or timed out after {TS_TIMEOUT:.0f} s"
+    run = "trailscraper select, piped to generate"
+    results.rows.append(Row(run, manifest, "trailscraper", [measured], note, ok))
+
+
+FLOORS = {
+    "json": "floor: gunzip + json.loads, 1 core",
+    "orjson": "floor: gunzip + orjson.loads, 1 core",
+    "none": "gunzip only, 1 core",
+}
+
+
+def run_floor(results: Results, manifest: dict[str, Any], parse: str, repeat: int) -> None:
+    if parse == "orjson" and not _importable("orjson"):
+        return
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("floor.py")),
+        manifest["logs"],
+        "--parse",
+        parse,
+    ]
+    log(f"floor ({parse}) on {manifest['name']} (x{repeat})")
+    measured = [tools.measure([command], stdout=out, pin=True) for _ in range(repeat)]
+    counted = json.loads(out.read_text() or "{}")
+    out.unlink()
+    ok = parse == "none" or counted.get("records") == manifest["events"]
+    if not ok:
+        results.failures.append(
+            f"floor counted {counted.get('records')} records, not {manifest['events']}"
+        )
+    results.rows.append(Row(FLOORS[parse], manifest, "floor", measured, checked=ok))
+
+
+def _importable(module: str) -> bool:
+    probe = [sys.executable, "-c", f"import {module}"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def scenario(results: Results, manifest: dict[str, Any], sizes: Sizes, exe: Path | None) -> None:
+    """Everything on one corpus: least-priv on 2 cores, on 1, plain; trailscraper; floors."""
+    cores = len(os.sched_getaffinity(0))
+    fast = run_least_priv(results, manifest, f"{cores} cores", repeat=sizes.repeat)
+    single = run_least_priv(results, manifest, "1 core", pin=True, repeat=sizes.repeat)
+    plain = run_least_priv(results, manifest, "plain (LEAST_PRIV_PLAIN=1)", plain=True)
+    for label, policy in (("all cores", fast), ("1 core", single)):
+        same = bool(policy) and policy == plain
+        results.checks.append((f"{manifest['name']}: policy ({label}) == plain path", same))
+    if sizes.trailscraper:
+        run_trailscraper(results, manifest, exe)
+    for parse in ("json", "orjson", "none"):
+        run_floor(results, manifest, parse, sizes.repeat)
+
+
+def growth(
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, exe: Path | None
+) -> None:
+    """Scaling (half, double) and memory (big) of least-priv; trailscraper on big."""
+    cores = len(os.sched_getaffinity(0))
+    for key in ("half", "double", "big"):
+        run_least_priv(results, corpora[key], f"{cores} cores", repeat=1)
+        run_floor(results, corpora[key], "json", 1)
+    if sizes.trailscraper:
+        run_trailscraper(results, corpora["big"], exe)
+
+
+def startup(results: Results, repeat: int) -> None:
+    log(f"start-up (x{repeat})")
+    results.startup_runs = repeat
+    helps = [tools.measure([[LEAST_PRIV, "--help"]]).seconds for _ in range(repeat)]
+    results.startup["least-priv --help"] = statistics.median(helps)
+    firsts = [first_network_call() for _ in range(repeat)]
+    valid = [f for f in firsts if f is not None]
+    results.startup["entrypoint to first network call"] = (
+        statistics.median(valid) if valid else float("nan")
+    )
+    if len(valid) < len(firsts):
+        results.failures.append("the entrypoint made no network call in 10 s")
+
+
+def first_network_call() -> float | None:
+    """Seconds from spawning ``entrypoint.py`` as a runner would (source s3) to its first
+    connection to ``AWS_ENDPOINT_URL``; ``None`` if none came within 10 s."""
+    server = tools.FirstConnection()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "permission-policy.json").write_text('{"Version": "2012-10-17", "Statement": []}\n')
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": tmp,
+            "GITHUB_WORKSPACE": tmp,
+            "GITHUB_OUTPUT": str(work / "output.txt"),
+            "GITHUB_STEP_SUMMARY": str(work / "summary.md"),
+            "INPUT_PRINCIPAL-ARN": shapes.PRINCIPAL,
+            "INPUT_SOURCE": "s3",
+            "INPUT_TRAIL-ARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
+            "INPUT_START-TIME": "2026-11-20T00:00:00Z",
+            "INPUT_END-TIME": "2026-11-21T00:00:00Z",
+            "INPUT_CREATE-PR": "false",
+            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # AWS's doc example
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.port}",
+        }
+        began = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "entrypoint.py")],
+            env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        server.accepted.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        server.close()
+    return None if server.first is None else server.first - began
+
+
+def profile(manifest: dict[str, Any]) -> None:
+    """Top functions of ``least-priv generate`` on ``manifest``'s corpus, on one core, so
+    that all its work happens in the profiled process (a worker process is not profiled)."""
+    import pstats
+
+    folder = RUNS / "profile"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    stats = folder / "generate.prof"
+    command = least_priv_command(manifest, folder / "policy.json")
+    log(f"cProfile of least-priv generate on {manifest['name']}, 1 core")
+    profiled = [
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(stats),
+        "-m",
+        "least_priv",
+        *command[1:],
+    ]
+    subprocess.run(
+        tools.one_core(profiled),
+        check=False, cwd=ROOT, stderr=subprocess.DEVNULL, env=_env(False),
+    )  # fmt: skip
+    for order in ("cumulative", "tottime"):
+        print(f"\n### cProfile: top 15 by {order}\n\n```")
+        pstats.Stats(str(stats), stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(15)
+        print("```")
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "cpu": cpu,
+        "cores": str(len(os.sched_getaffinity(0))),
+        "python": platform.python_version(),
+        "least-priv": version("least-priv-action"),
+        "orjson": version("orjson"),
+        "trailscraper": TS_VERSION,
+    }
+
+
+def print_table(results: Results) -> None:
+    print(
+        "| run | corpus | events | files | compressed MB | uncompressed MB | wall s | events/s "
+        "| MB/s | peak RSS MB | vs trailscraper | vs floor |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in results.rows:
+        m = row.manifest
+        ts = results.find("trailscraper", m["name"])
+        floor = results.find("floor", m["name"], "json.loads")
+        vs_ts = f"{row.rate / ts.rate:.1f}x" if ts and ts.ok and row.tool != "trailscraper" else ""
+        vs_floor = f"{row.rate / floor.rate:.2f}x" if floor and row is not floor else ""
+        flag = "" if row.ok else " (FAILED)"
+        note = f" ({row.note})" if row.note else ""
+        print(
+            f"| {row.run}{flag}{note} | {m['name']} | {m['events']:,} | {m['files']:,} "
+            f"| {m['compressed_bytes'] / 1e6:.1f} | {m['uncompressed_bytes'] / 1e6:.1f} "
+            f"| {row.seconds:.2f} | {row.rate:,.0f} | {m['uncompressed_bytes'] / 1e6 / row.seconds:.1f} "
+            f"| {row.peak_mb:.0f} | {vs_ts} | {vs_floor} |"
+        )
+
+
+def verdicts(results: Results, corpora: dict[str, dict[str, Any]]) -> list[tuple[str, bool | None]]:
+    """One line per target; ``None``: could not be measured."""
+    cores = len(os.sched_getaffinity(0))
+    names = {k: v["name"] for k, v in corpora.items()}
+    found: list[tuple[str, bool | None]] = []
+    for key in ("main", "uniform"):
+        lp = results.find("least-priv", names[key], f"{cores} cores")
+        ts = results.find("trailscraper", names[key])
+        if lp and ts and ts.ok:
+            ratio = lp.rate / ts.rate
+            found.append(
+                (f"throughput >= 20x trailscraper ({names[key]}): {ratio:.1f}x", ratio >= 20)
+            )
+        else:
+            found.append((f"throughput >= 20x trailscraper ({names[key]}): not measured", None))
+        one = results.find("least-priv", names[key], "1 core")
+        floor = results.find("floor", names[key], "json.loads")
+        if one and floor:
+            ratio = one.rate / floor.rate
+            text = f"1 core >= floor ({names[key]}): {one.rate:,.0f} vs {floor.rate:,.0f} events/s ({ratio:.2f}x)"
+            found.append((text, ratio >= 1))
+    rows = {
+        k: results.find("least-priv", names[k], f"{cores} cores")
+        for k in ("half", "main", "double", "big")
+    }
+    if all(rows.values()):
+        half, main, double, big = (rows[k] for k in ("half", "main", "double", "big"))  # type: ignore[union-attr]
+        found.append(
+            (
+                f"peak RSS <= 100 MB at {big.manifest['events']:,} events: {big.peak_mb:.0f} MB",
+                big.peak_mb <= 100,
+            )
+        )
+        flat = big.peak_mb <= max(1.15 * main.peak_mb, main.peak_mb + 10)
+        found.append(
+            (
+                f"RSS flat ({names['main']} -> {names['big']}): {main.peak_mb:.0f} -> {big.peak_mb:.0f} MB",
+                flat,
+            )
+        )
+        for low, high in ((half, main), (main, double)):
+            ratio = high.seconds / low.seconds
+            text = f"time linear ({low.manifest['name']} -> {high.manifest['name']}): {ratio:.2f}x"
+            found.append((text, ratio <= 2.1))
+    for name, seconds in results.startup.items():
+        found.append((f"start-up < 0.5 s ({name}): {seconds:.3f} s", seconds < 0.5))
+    return found
+
+
+def report(
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes
+) -> list[tuple[str, bool | None]]:
+    info = machine()
+    print(f"\n## Reading speed and memory ({info['date']})\n")
+    print(", ".join(f"{k} {v}" for k, v in info.items() if k != "date"))
+    print(
+        f"principal {shapes.PRINCIPAL}; median of {sizes.repeat} for least-priv rows of the 200k-scale corpora and the floors\n"
+    )
+    print_table(results)
+    print(f"\n| start-up | median of {results.startup_runs} |\n| --- | ---: |")
+    for name, seconds in results.startup.items():
+        print(f"| {name} | {seconds:.3f} s |")
+    print()
+    for text, same in results.checks:
+        print(f"{'OK' if same else 'MISMATCH'}: {text}")
+    found = verdicts(results, corpora)
+    print()
+    for text, passed in found:
+        print(f"{'PASS' if passed else 'FAIL' if passed is False else 'N/A '}: {text}")
+    for failure in results.failures:
+        print(f"ERROR: {failure}")
+    out = corpus.CACHE / "results.json"
+    out.write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "corpora": {
+                    k: {x: y for x, y in v.items() if x != "params"} for k, v in corpora.items()
+                },
+                "rows": [r.as_dict() for r in results.rows],
+                "startup": results.startup,
+                "checks": results.checks,
+                "targets": found,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    log(f"results in {out}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small corpora, no trailscraper (< 1 min)"
+    )
+    parser.add_argument("--no-trailscraper", action="store_true", help="use its published figure")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile least-priv on the main corpus"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails too")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    began = time.perf_counter()
+    corpora = build_corpora(sizes)
+    exe = None if args.quick or args.no_trailscraper else trailscraper_bin()
+    results = Results()
+    for key in ("main", "uniform"):
+        scenario(results, corpora[key], sizes, exe)
+    growth(results, corpora, sizes, exe)
+    startup(results, 5 if not args.quick else 3)
+    found = report(results, corpora, sizes)
+    if args.profile:
+        profile(corpora["main"])
+    log(f"done in {time.perf_counter() - began:.0f} s")
+    broken = results.failures or not all(same for _, same in results.checks)
+    if broken or (args.strict and any(passed is not True for _, passed in found)):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
