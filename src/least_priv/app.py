@@ -109,8 +109,9 @@ def analyse(
         ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),
     )
     collector = Collector(settings.principal, settings.window, reference, options)
-    for source in opened.events:
-        _collect(source, collector, 1 if settings.plain else worker_count(), warn)
+    for index, source in enumerate(opened.events):
+        last = index == len(opened.events) - 1 and not opened.generators
+        _collect(source, collector, 1 if settings.plain else worker_count(), warn, not last)
     findings: list[Finding] = []
     stats = [s.stats.as_dict() for s in opened.events]
     for generator in opened.generators:
@@ -137,11 +138,13 @@ def analyse(
     return analysis, stats, findings
 
 
-def _collect(source: Source, collector: Collector, workers: int, warn: Warn) -> None:
+def _collect(
+    source: Source, collector: Collector, workers: int, warn: Warn, keep_ids: bool
+) -> None:
     """Feed one event source into ``collector``: a large local folder on every core."""
     if isinstance(source, LocalSource):
         files = worth_it(source, workers)
-        if files is not None and collect(source, files, collector, workers, warn):
+        if files is not None and collect(source, files, collector, workers, warn, keep_ids):
             collector.add_unread(source.stats.records_unread)
             return
     for call in source.calls(warn):

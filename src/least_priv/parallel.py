@@ -8,8 +8,10 @@ folder be read again in one process, where duplicates are counted once.
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import os
+from array import array
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from least_priv.sources.local import LocalSource
 
 MIN_BYTES = 4 * 1024 * 1024  # below this a folder is read faster in one process
 PARTS_PER_WORKER = 4  # small parts even out files of different sizes
+PART_BYTES = 8 * 1024 * 1024  # at most this much compressed input per part: memory stays flat
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,10 @@ class Job:
 
 @dataclass
 class PartResult:
-    analysis: Analysis
+    analysis: Analysis  # without its event ids: they travel packed, 8 bytes each
     stats: SourceStats
     warnings: list[str]
+    event_ids: bytes
 
 
 _REFERENCE: Any = None  # one IAM reference per worker process, loaded lazily
@@ -57,7 +61,9 @@ def _run(job: Job) -> PartResult:
     collector = Collector(job.principal, job.window, _REFERENCE, job.options)
     for call in source.calls(warnings.append):
         collector.add(call)
-    return PartResult(collector.analysis, source.stats, warnings)
+    packed = array("Q", sorted(collector.analysis.event_ids)).tobytes()
+    collector.analysis.event_ids = set()
+    return PartResult(collector.analysis, source.stats, warnings, packed)
 
 
 def worker_count() -> int:
@@ -80,6 +86,23 @@ def split_files(files: list[Path], parts: int) -> list[list[Path]]:
     return [sorted(b[1]) for b in buckets if b[1]]
 
 
+def _unique(parts: list[bytes], counted: set[int]) -> bool:
+    """Whether the parts' sorted event ids are all distinct and none is counted already;
+    a merge of the sorted arrays, so no set of every id is ever built."""
+    previous = -1
+    for key in heapq.merge(*(_ids(p) for p in parts)):
+        if key == previous or key in counted:
+            return False
+        previous = key
+    return True
+
+
+def _ids(packed: bytes) -> array[int]:
+    ids = array("Q")
+    ids.frombytes(packed)
+    return ids
+
+
 def worth_it(source: LocalSource, workers: int) -> list[Path] | None:
     """The source's files when a parallel read pays, else ``None``."""
     if workers < 2:
@@ -96,9 +119,13 @@ def collect(
     collector: Collector,
     workers: int,
     warn: Warn,
+    keep_ids: bool = True,
 ) -> bool:
     """Analyse ``source`` on ``workers`` processes into ``collector``; ``False`` (nothing
-    added) when parts share an event id and the caller must read it in one process."""
+    added) when parts share an event id and the caller must read it in one process.
+    ``keep_ids``: remember the event ids for the sources still to come."""
+    size = sum(f.stat().st_size for f in files)
+    parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
     jobs = [
         Job(
             str(source.path),
@@ -108,19 +135,19 @@ def collect(
             collector.window,
             collector.options,
         )
-        for part in split_files(files, workers * PARTS_PER_WORKER)
+        for part in split_files(files, parts)
     ]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         results = list(pool.map(_run, jobs))
-    merged = Analysis()
-    seen = set(collector.analysis.event_ids)
+    packed = [r.event_ids for r in results]
+    if not _unique(packed, collector.analysis.event_ids):
+        return False
     for result in results:
-        if seen & result.analysis.event_ids:
-            return False
-        seen |= result.analysis.event_ids
-        merged.merge(result.analysis)
-    collector.analysis.merge(merged)
+        collector.analysis.merge(result.analysis)
+    if keep_ids:
+        for ids in packed:
+            collector.analysis.event_ids.update(_ids(ids))
     for result in results:
         _add_stats(source.stats, result.stats)
         for message in result.warnings:

@@ -24,7 +24,7 @@ from least_priv.core.resources import EventValues, Scope, scope_of
 from least_priv.core.select import Principal, Window
 from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
 
-_MAX_SHAPES = 50_000  # remembered call shapes: memory stays bounded whatever the input
+_MAX_SHAPES = 20_000  # remembered call shapes: memory stays bounded whatever the input
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ repeated calls are worked out once (``shape_of`` is the key).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from least_priv.core.reference import ActionInfo, Reference
 from least_priv.core.resources import EventValues, Scope, scope_of
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
-Shape = tuple[object, ...]
+Shape = bytes  # a 128-bit digest: small to keep, whatever the size of the parameters
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,25 @@ class Effect:
 
 
 def shape_of(call: ApiCall) -> Shape:
-    """Everything the effects of ``call`` depend on. ``repr`` of the JSON parameters is a
-    faithful key: equal text means equal values."""
+    """A digest of everything the effects of ``call`` depend on. ``repr`` of the JSON
+    parameters is a faithful text: equal text means equal values."""
     ident = call.identity
     partition = (ident.arn or ident.issuer_arn).split(":", 2)[1:2]
-    return (
-        call.source,
-        call.name,
-        call.region,
-        call.account,
-        call.error_code,
-        ident.invoked_by,
-        tuple(partition),
-        call.resources,
-        repr(call.request),
-        repr(call.response),
+    text = repr(
+        (
+            call.source,
+            call.name,
+            call.region,
+            call.account,
+            call.error_code,
+            ident.invoked_by,
+            tuple(partition),
+            call.resources,
+            call.request,
+            call.response,
+        )
     )
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def effects_of(
