@@ -5,7 +5,7 @@ Field reference: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/clou
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -130,15 +130,20 @@ def parse_event(record: object) -> ApiCall:
     )
 
 
-def iter_strings(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """Every (lower-cased key, string value) pair in nested request or response data."""
-    if depth > 12:
-        return
-    if isinstance(value, str):
-        yield key, value
-    elif isinstance(value, Mapping):
-        for sub_key, sub_value in value.items():
-            yield from iter_strings(sub_value, str(sub_key).lower(), depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            yield from iter_strings(item, key, depth + 1)
+def iter_strings(value: object, key: str = "") -> list[tuple[str, str]]:
+    """Every (lower-cased key, string value) pair in nested request or response data, in
+    document order; nesting deeper than 12 levels is not followed."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[object, str, int]] = [(value, key, 0)]
+    while stack:
+        current, name, depth = stack.pop()
+        if depth > 12:
+            continue
+        if isinstance(current, str):
+            found.append((name, current))
+        elif isinstance(current, Mapping):
+            items = list(current.items())
+            stack.extend((v, str(k).lower(), depth + 1) for k, v in reversed(items))
+        elif isinstance(current, list):
+            stack.extend((item, name, depth + 1) for item in reversed(current))
+    return found

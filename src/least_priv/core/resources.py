@@ -47,6 +47,7 @@ class EventValues:
         self.arns: set[str] = {r.arn for r in call.resources}
         self.top: dict[str, list[str]] = defaultdict(list)
         self.nested: dict[str, list[str]] = defaultdict(list)
+        self._values: dict[tuple[str, str], list[str]] = {}
         for key, value in call.request.items():
             if isinstance(value, str):
                 self.top[str(key).lower()].append(value)
@@ -60,6 +61,13 @@ class EventValues:
                         self.nested["ec2:" + kind].append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
+        key = (var, type_name if self.call.source_prefix == "ec2" else "")
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = self._values_for(var, type_name)
+        return found
+
+    def _values_for(self, var: str, type_name: str) -> list[str]:
         name = var.lower()
         if name in _GENERIC_VARS:
             return list(dict.fromkeys(self.top.get(name, ())))
@@ -118,11 +126,18 @@ def _clean_value(template: str, var: str, value: str) -> str | None:
     return value or None
 
 
+@cache
+def _template_parts(template: str) -> tuple[str, tuple[str, ...]]:
+    """The service of an ARN template and its own (non-standard) variables, once each."""
+    variables = [v for v in _VAR.findall(template) if v not in _STANDARD]
+    return template.split(":", 3)[2], tuple(dict.fromkeys(variables))
+
+
 def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     call = values.call
-    variables = [v for v in _VAR.findall(rtype.arn_template) if v not in _STANDARD]
+    names = _template_parts(rtype.arn_template)[1]
     choices: list[list[str]] = []
-    for var in dict.fromkeys(variables):
+    for var in names:
         found = [
             c
             for v in values.values_for(var, rtype.name)
@@ -131,7 +146,6 @@ def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
         if not found:
             return set()
         choices.append(found)
-    names = list(dict.fromkeys(variables))
     arns = set()
     for combo in itertools.islice(itertools.product(*choices), _MAX_ARNS_PER_TYPE):
         arns.add(
@@ -148,9 +162,12 @@ def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
 
 def derive_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     """Exact ARNs of ``rtype`` that this event names or whose parts it gives."""
-    regex = _template_regex(rtype.arn_template)
-    service = rtype.arn_template.split(":", 3)[2]
-    found = {a for a in values.arns if a.split(":", 3)[2:3] == [service] and regex.fullmatch(a)}
+    service = _template_parts(rtype.arn_template)[0]
+    found = {
+        a
+        for a in values.arns
+        if a.split(":", 3)[2:3] == [service] and _template_regex(rtype.arn_template).fullmatch(a)
+    }
     found |= _filled_arns(rtype, values)
     if rtype.name == "log-group":
         # CloudWatch Logs authorises most calls against "log-group:NAME:*".
