@@ -35,6 +35,7 @@ from least_priv.sources.local import (
     decompress_log,
     parse_log_bytes,
 )
+from least_priv.sources.scan import candidate_records
 
 DELIVERY_MARGIN = timedelta(minutes=15)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -147,6 +148,7 @@ class _Object:
     size: int = 0
     records: list[Any] = field(default_factory=list)
     reason: str = ""  # why it was skipped; "" when read
+    unread: int = 0  # records skipped unparsed: they cannot be the principal's
 
 
 class S3Source:
@@ -163,6 +165,7 @@ class S3Source:
         *,
         workers: int = 8,
         label: str = "",
+        needle: bytes | None = None,
     ) -> None:
         if window.start is None:
             raise UsageError("the s3 source needs a window: give --lookback-hours or --start-time")
@@ -171,7 +174,7 @@ class S3Source:
         self.layout = parse_trail_prefix(prefix)
         self.accounts = _narrow(accounts, self.layout.account)
         self.regions = _narrow(regions, self.layout.region)
-        self.workers = max(1, workers)
+        self.workers, self.needle = max(1, workers), needle
         self.s3_stats = S3Stats(label or f"s3://{bucket}/{prefix}")
         self.stats: SourceStats = self.s3_stats  # the same object, typed as ``Source`` wants
 
@@ -179,6 +182,7 @@ class S3Source:
         """Every event of the objects that can hold the window, in key order."""
         for obj in self._fetched(self._keys()):
             self.s3_stats.bytes_read += obj.size
+            self.stats.records_unread += obj.unread
             where = f"s3://{self.bucket}/{obj.key}"
             if obj.reason:
                 self.stats.files_skipped.append({"file": where, "reason": obj.reason})
@@ -268,7 +272,11 @@ class S3Source:
         if data is None:
             return _Object(key, reason="deleted between listing and reading (NoSuchKey)")
         try:
-            return _Object(key, len(data), parse_log_bytes(decompress_log(data)))
+            text = decompress_log(data)
+            found = candidate_records(text, self.needle) if self.needle else None
+            if found is not None:
+                return _Object(key, len(data), found[0], unread=found[1])
+            return _Object(key, len(data), parse_log_bytes(text))
         except FileFormatError as exc:
             return _Object(key, len(data), reason=str(exc))
 
