@@ -8,6 +8,7 @@ folder be read again in one process, where duplicates are counted once.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import multiprocessing
 import os
@@ -56,6 +57,7 @@ def _run(job: Job) -> PartResult:
         from least_priv.iam.reference import IamReference
 
         _REFERENCE = IamReference()
+        gc.set_threshold(50_000, 20, 100)
     warnings: list[str] = []
     source = LocalSource(job.path, job.needle, job.files)
     collector = Collector(job.principal, job.window, _REFERENCE, job.options)

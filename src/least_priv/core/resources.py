@@ -210,10 +210,41 @@ def account_pin(
     return None
 
 
+@cache
+def _standard_head(template: str) -> bool:
+    """Whether only Partition, Region and Account fill the fields before the resource."""
+    fields = template.split(":", 5)
+    return len(fields) == 6 and set(_VAR.findall(":".join(fields[:5]))) <= _STANDARD
+
+
+def _patterns(rtype: ResourceType, values: EventValues) -> set[str]:
+    """What ``derive_arns`` then ``_generalise`` give, without building the exact ARNs:
+    a filled template generalises to the event's own partition, region and account."""
+    template = rtype.arn_template
+    if not _standard_head(template):
+        return {_generalise(rtype, a, values) for a in derive_arns(rtype, values)}
+    service, names = _template_parts(template)
+    regex = _template_regex(template)
+    found = {
+        _generalise(rtype, a, values)
+        for a in values.arns
+        if a.split(":", 3)[2:3] == [service] and regex.fullmatch(a)
+    }
+    if all(
+        any(_clean_value(template, var, v) for v in values.values_for(var, rtype.name))
+        for var in names
+    ):
+        call = values.call
+        found.add(pattern_of(rtype, values.partition, call.region, call.account))
+    return found
+
+
 def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
     """The resources ``info``'s action needed for this event, per mode."""
     if not info.resource_types:
         return Scope((("", "*"),))
+    if not strict:
+        return _wildcard_scope(info, values)
     derived = {t.name: arns for t in info.resource_types if (arns := derive_arns(t, values))}
     types = chosen_types(info, derived)
     if not types:
@@ -223,13 +254,24 @@ def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
     fallbacks = []
     for rtype in types:
         arns = derived.get(rtype.name, set())
-        if arns and strict:
+        if arns:
             pairs.update((rtype.name, a) for a in arns)
-        elif arns:
-            pairs.update((rtype.name, _generalise(rtype, a, values)) for a in arns)
         else:
             pairs.add((rtype.name, pattern_of(rtype, values.partition, call.region, call.account)))
-            if strict:
-                fallbacks.append(rtype.name)
-    pin = None if strict else account_pin(info, types, call.account)
-    return Scope(tuple(sorted(pairs)), pin, tuple(fallbacks))
+            fallbacks.append(rtype.name)
+    return Scope(tuple(sorted(pairs)), None, tuple(fallbacks))
+
+
+def _wildcard_scope(info: ActionInfo, values: EventValues) -> Scope:
+    derived = {t.name: found for t in info.resource_types if (found := _patterns(t, values))}
+    types = chosen_types(info, derived)
+    if not types:
+        return Scope((("", "*"),), unscoped=True)
+    call = values.call
+    pairs: set[tuple[str, str]] = set()
+    for rtype in types:
+        patterns = derived.get(rtype.name) or {
+            pattern_of(rtype, values.partition, call.region, call.account)
+        }
+        pairs.update((rtype.name, p) for p in patterns)
+    return Scope(tuple(sorted(pairs)), account_pin(info, types, call.account))
