@@ -90,8 +90,13 @@ def is_throttled(exc: BaseException) -> bool:
     return error_code(exc).lower() in _THROTTLED
 
 
+def _denied_code(code: str) -> bool:
+    lowered = code.lower()
+    return lowered in _DENIED or "accessdenied" in lowered
+
+
 def is_denied(exc: BaseException) -> bool:
-    return error_code(exc).lower() in _DENIED
+    return _denied_code(error_code(exc))
 
 
 def _by_class(exc: BaseException) -> str | None:
@@ -121,7 +126,7 @@ def _by_code(code: str, message: str, iam_action: str) -> str | None:
         )
     if lowered in _INVALID:
         return f"the AWS credentials are not valid ({code}: {message}); {CREDENTIALS_HINT}"
-    if lowered in _DENIED or "accessdenied" in lowered:
+    if _denied_code(code):
         return (
             f"access denied ({message}); allow {iam_action} to the identity that runs "
             "least-priv (README: AWS permissions)"

@@ -74,7 +74,11 @@ def parse_log_text(text: str) -> list[Any]:
 
 
 def read_file_text(path: Path) -> str:
-    return decode_log_bytes(path.read_bytes())
+    """The text of a log file, gunzipped when it is gzip."""
+    try:
+        return decompress_log(path.read_bytes()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileFormatError("not UTF-8 text (binary file?)") from None
 
 
 def decompress_log(data: bytes) -> bytes:
@@ -85,14 +89,6 @@ def decompress_log(data: bytes) -> bytes:
         except (OSError, EOFError, zlib.error) as exc:
             raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
     return data
-
-
-def decode_log_bytes(data: bytes) -> str:
-    """The text of a log file's bytes, gunzipped when they are gzip."""
-    try:
-        return decompress_log(data).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileFormatError("not UTF-8 text (binary file?)") from None
 
 
 def parse_log_bytes(data: bytes) -> list[Any]:

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from least_priv.sources.trail import TrailInfo
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-AWS_KEYWORDS = ("access-analyzer", "lookup-events", "s3")
-EVENT_SOURCE_KINDS = ("local", "s3", "lookup-events", "athena")
 
 
 class Clients(Protocol):

@@ -301,7 +301,7 @@ class S3Source:
             return SourceError(
                 f"{doing}: bucket {self.bucket} does not exist; check --source / the trail's bucket"
             )
-        if is_denied(exc) or "accessdenied" in error_code(exc).lower():
+        if is_denied(exc):
             where = "" if iam_action == "s3:ListBucket" else f"/{self.layout.base}AWSLogs/*"
             return SourceError(
                 f"{doing}: access denied ({error_message(exc)}); allow {iam_action} on "

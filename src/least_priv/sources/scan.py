@@ -73,7 +73,7 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
     or a record that does not parse alone)."""
     haystack, positions = _positions(data, needle)
     if not positions:
-        skipped = haystack.count(_KEY) if haystack is not data else data.lower().count(_KEY)
+        skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
     head = len(data) - len(data.lstrip())
     if not data.startswith(_START, head):
