@@ -76,9 +76,12 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def split_files(files: list[Path], parts: int) -> list[list[Path]]:
+Sized = list[tuple[int, Path]]  # (bytes, file)
+
+
+def split_files(files: Sized, parts: int) -> list[list[Path]]:
     """``parts`` lists of about equal total size, each in path order."""
-    sized = sorted(((f.stat().st_size, f) for f in files), key=lambda sf: (-sf[0], sf[1]))
+    sized = sorted(files, key=lambda sf: (-sf[0], sf[1]))
     buckets: list[tuple[int, list[Path]]] = [(0, []) for _ in range(max(1, parts))]
     for size, path in sized:
         total, chosen = min(buckets, key=lambda b: b[0])
@@ -105,19 +108,19 @@ def _ids(packed: bytes) -> array[int]:
     return ids
 
 
-def worth_it(source: LocalSource, workers: int) -> list[Path] | None:
-    """The source's files when a parallel read pays, else ``None``."""
+def worth_it(source: LocalSource, workers: int) -> Sized | None:
+    """The source's files with their sizes when a parallel read pays, else ``None``."""
     if workers < 2:
         return None
-    files = list(source.files())
-    if len(files) < workers or sum(f.stat().st_size for f in files) < MIN_BYTES:
+    files = [(f.stat().st_size, f) for f in source.files()]
+    if len(files) < workers or sum(size for size, _ in files) < MIN_BYTES:
         return None
     return files
 
 
 def collect(
     source: LocalSource,
-    files: list[Path],
+    files: Sized,
     collector: Collector,
     workers: int,
     warn: Warn,
@@ -126,7 +129,7 @@ def collect(
     """Analyse ``source`` on ``workers`` processes into ``collector``; ``False`` (nothing
     added) when parts share an event id and the caller must read it in one process.
     ``keep_ids``: remember the event ids for the sources still to come."""
-    size = sum(f.stat().st_size for f in files)
+    size = sum(size for size, _ in files)
     parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
     jobs = [
         Job(
