@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from least_priv.app import Outcome, part_paths, publish, run, stale_parts
+from least_priv.app import Outcome, part_paths, publish, quiet_gc, run, stale_parts
 from least_priv.config import (
     MERGES,
     MODES,
@@ -226,6 +226,7 @@ def main() -> int:
     try:
         os.chdir(workspace)  # relative inputs are relative to the workspace
         settings, pull = settings_from_inputs(workspace, datetime.now(UTC))
+        quiet_gc()
         outcome = run(settings, runner.warning, progress=runner.log)
         removed = write_policy(settings, outcome)
         runner.set_outputs(_outputs(settings, outcome))

@@ -98,7 +98,8 @@ def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
 
 def quiet_gc() -> None:
     """Fewer cyclic garbage collections: the analysis makes many short-lived dicts and few
-    cycles, and a full collection walks the whole IAM reference every time."""
+    cycles, and a full collection walks the whole IAM reference every time. For the process
+    entry points (the CLI, the action), not for callers of ``run``."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
@@ -112,7 +113,6 @@ def analyse(
 ) -> tuple[Analysis, list[dict[str, Any]], list[Finding]]:
     """Events from every event source, then Access Analyzer's results on top."""
     opened = open_sources(settings, clients, warn)
-    quiet_gc()
     options = Options(
         strict=settings.mode == "strict",
         ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),

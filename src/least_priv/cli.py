@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from least_priv import __version__
-from least_priv.app import publish, run
+from least_priv.app import publish, quiet_gc, run
 from least_priv.config import (
     MERGES,
     MODES,
@@ -123,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         settings = settings_from_args(args, datetime.now(UTC))
+        quiet_gc()
         outcome = run(settings, _warn, progress=_progress)
         publish(settings, outcome, sys.stdout.write)
     except Exception as exc:
