@@ -117,7 +117,9 @@ def analyse(
         strict=settings.mode == "strict",
         ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),
     )
-    collector = Collector(settings.principal, settings.window, reference, options)
+    collector = Collector(
+        settings.principal, settings.window, reference, options, remember=not settings.plain
+    )
     for index, source in enumerate(opened.events):
         last = index == len(opened.events) - 1 and not opened.generators
         _collect(source, collector, 1 if settings.plain else worker_count(), warn, not last)

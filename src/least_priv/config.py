@@ -32,7 +32,7 @@ class Settings:
     access_role_arn: str = ""
     region: str = ""
     timeout_minutes: float = 30.0
-    plain: bool = False  # LEAST_PRIV_PLAIN=1: parse every record, one process (a reference run)
+    plain: bool = False  # LEAST_PRIV_PLAIN=1: parse every record, one process, no memo (a reference run)
     extra: dict[str, str] = field(default_factory=dict)
 
 

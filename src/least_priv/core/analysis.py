@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from least_priv.core.action import Action
-from least_priv.core.effects import Condition, Effect, Shape, effects_of, shape_of
+from least_priv.core.effects import Condition, effects_of, fixed_shape_of, shape_of
 from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
@@ -103,7 +104,12 @@ class Collector:
     """Feeds calls through select -> map -> resources, accumulating an ``Analysis``."""
 
     def __init__(
-        self, principal: Principal, window: Window, reference: Reference, options: Options
+        self,
+        principal: Principal,
+        window: Window,
+        reference: Reference,
+        options: Options,
+        remember: bool = True,
     ) -> None:
         self.principal, self.window, self.reference, self.options = (
             principal,
@@ -113,10 +119,15 @@ class Collector:
         )
         self.analysis = Analysis()
         self._generated: set[Action] = set()
-        # Both depend on few values and are asked for every event: remembered.
+        # Asked for every event and depending on few values: remembered.
         self._mappings: dict[tuple[str, str, str], MappingResult] = {}
         self._ignores: dict[Action, bool] = {}
-        self._effects: dict[Shape, tuple[Effect, ...]] = {}
+        self._wanted: dict[tuple[str, str, str], tuple[tuple[ActionInfo, ...], bool]] = {}
+        # What each call shape added, as the actions to count again when it recurs
+        # (``remember=False`` works out every call afresh: the reference the memo is tested against).
+        self._effects: dict[Hashable, tuple[Action, ...]] = {}
+        self._remember = remember
+        self.remembered = 0  # calls whose effects were remembered, not worked out
 
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
@@ -148,7 +159,7 @@ class Collector:
             self.analysis.unmapped[key] += n
             self.analysis.unmapped_reasons[key] = result.reason
             return
-        self._outcome(call, result.actions)
+        self._outcome(call, mapping_key, result.actions)
 
     def add_unread(self, count: int) -> None:
         """Records a source skipped unparsed because they cannot be the principal's."""
@@ -166,9 +177,28 @@ class Collector:
             found = self._ignores[action] = any(action.matches(p) for p in self.options.ignore)
         return found
 
-    def _outcome(self, call: ApiCall, infos: tuple[ActionInfo, ...]) -> None:
+    def _wanted_of(
+        self, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]
+    ) -> tuple[tuple[ActionInfo, ...], bool]:
+        """The actions not ignored, and whether their effects are the same whatever the call's
+        parameters and resources (no action, nor any dependent one, has a resource type)."""
+        found = self._wanted.get(key)
+        if found is None:
+            wanted = tuple(i for i in infos if not self._ignored(i.action))
+            dependents = [
+                self.reference.action_info(*text.split(":", 1))
+                for info in wanted
+                for text in info.dependent_actions
+            ]
+            fixed = not any(i.resource_types for i in wanted) and not any(
+                d.resource_types for d in dependents if d is not None
+            )
+            found = self._wanted[key] = (wanted, fixed)
+        return found
+
+    def _outcome(self, call: ApiCall, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]) -> None:
         kind = _error_kind(call.error_code)
-        wanted = [i for i in infos if not self._ignored(i.action)]
+        wanted, fixed = self._wanted_of(key, infos)
         if not wanted:
             self.analysis.stats["events_ignored"] += call.count
             return
@@ -179,18 +209,24 @@ class Collector:
             self.analysis.stats["events_unauthenticated"] += call.count
             return
         self.analysis.stats["events_granted"] += call.count
-        shape = shape_of(call)
-        effects = self._effects.get(shape)
-        if effects is None:
-            effects = effects_of(call, wanted, self.reference, self.options.strict, self._ignored)
-            if len(self._effects) < _MAX_SHAPES:
-                self._effects[shape] = effects
+        shape = fixed_shape_of(call, key) if fixed else None
+        if shape is None:
+            shape = shape_of(call)
+        counted = self._effects.get(shape) if self._remember else None
+        if counted is not None:
+            self.remembered += 1
+            for action in counted:
+                self.analysis.action_events[action] += call.count
+            return
+        effects = effects_of(call, wanted, self.reference, self.options.strict, self._ignored)
         for effect in effects:
             self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
             if effect.note is not None:
                 self.analysis.notes.add(effect.note)
+        if self._remember and len(self._effects) < _MAX_SHAPES:
+            self._effects[shape] = tuple(e.info.action for e in effects)
 
-    def _deny(self, call: ApiCall, infos: list[ActionInfo], values: EventValues) -> None:
+    def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...], values: EventValues) -> None:
         self.analysis.stats["events_denied"] += call.count
         for info in infos:
             scope = scope_of(info, values, strict=True)

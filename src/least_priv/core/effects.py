@@ -9,7 +9,7 @@ repeated calls are worked out once (``shape_of`` is the key).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from least_priv.core.action import Action
@@ -18,6 +18,7 @@ from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
 from least_priv.core.resources import EventValues, Scope, scope_of
+from least_priv.core.tables import NO_PASSROLE_SOURCES
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
 Shape = bytes  # a 128-bit digest: small to keep, whatever the size of the parameters
@@ -53,9 +54,19 @@ def shape_of(call: ApiCall) -> Shape:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def fixed_shape_of(call: ApiCall, key: tuple[str, str, str]) -> Hashable | None:
+    """The shape of a call whose actions have no resource type (mapping ``key``): only
+    ``kms:ViaService`` (service, caller, region) and passed roles can tell two such calls
+    apart. ``None`` when the parameters may pass a role (every role ARN holds ":role/"):
+    then the whole call is its shape."""
+    if call.source_prefix not in NO_PASSROLE_SOURCES and ":role/" in repr(call.request):
+        return None
+    return (key, call.region, call.identity.invoked_by)
+
+
 def effects_of(
     call: ApiCall,
-    infos: list[ActionInfo],
+    infos: Sequence[ActionInfo],
     reference: Reference,
     strict: bool,
     ignored: Callable[[Action], bool],

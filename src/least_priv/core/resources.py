@@ -47,7 +47,6 @@ class EventValues:
         self.arns: set[str] = {r.arn for r in call.resources}
         self.top: dict[str, list[str]] = defaultdict(list)
         self.nested: dict[str, list[str]] = defaultdict(list)
-        self._values: dict[tuple[str, str], list[str]] = {}
         for key, value in call.request.items():
             if isinstance(value, str):
                 self.top[str(key).lower()].append(value)
@@ -61,23 +60,39 @@ class EventValues:
                         self.nested["ec2:" + kind].append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
-        key = (var, type_name if self.call.source_prefix == "ec2" else "")
-        found = self._values.get(key)
-        if found is None:
-            found = self._values[key] = self._values_for(var, type_name)
-        return found
-
-    def _values_for(self, var: str, type_name: str) -> list[str]:
-        name = var.lower()
-        if name in _GENERIC_VARS:
-            return list(dict.fromkeys(self.top.get(name, ())))
-        keys = [name, name.removesuffix("withpath"), *_SYNONYMS.get(name, ())]
-        if self.call.source_prefix == "ec2":
-            keys.insert(0, "ec2:" + type_name)
+        """The values that may fill ``${var}`` of resource type ``type_name``, each once."""
+        generic, keys = _lookup_keys(var, type_name, self.call.source_prefix == "ec2")
+        if generic:
+            return list(dict.fromkeys(self.top.get(keys[0], ())))
         for key in keys:
             if found := self.nested.get(key):
                 return list(dict.fromkeys(found))
         return []
+
+    def has_value(self, var: str, type_name: str, literal: str) -> bool:
+        """Whether some value can fill ``${var}`` (see ``_clean``); ``values_for`` without
+        building the list."""
+        generic, keys = _lookup_keys(var, type_name, self.call.source_prefix == "ec2")
+        if generic:
+            return any(_clean(literal, var, v) for v in self.top.get(keys[0], ()))
+        nested = self.nested
+        for key in keys:
+            if found := nested.get(key):
+                return any(_clean(literal, var, v) for v in found)
+        return False
+
+
+@cache
+def _lookup_keys(var: str, type_name: str, ec2: bool) -> tuple[bool, tuple[str, ...]]:
+    """Where the values of ``${var}`` are: (generic, keys in order of preference). A generic
+    name (``${Id}``) is only taken from the request's top level."""
+    name = var.lower()
+    if name in _GENERIC_VARS:
+        return True, (name,)
+    keys = [name, name.removesuffix("withpath"), *_SYNONYMS.get(name, ())]
+    if ec2:
+        keys.insert(0, "ec2:" + type_name)
+    return False, tuple(dict.fromkeys(keys))
 
 
 def _ec2_kind(value: str) -> str | None:
@@ -115,9 +130,14 @@ def fill_template(template: str, partition: str, region: str, account: str, **va
     return _VAR.sub(replace, template)
 
 
-def _clean_value(template: str, var: str, value: str) -> str | None:
+@cache
+def _literal(template: str, var: str) -> str:
+    """The text right before ``${var}`` in its ARN field (``hostedzone/``)."""
+    return template.split("${" + var + "}", 1)[0].rsplit(":", 1)[-1]
+
+
+def _clean(literal: str, var: str, value: str) -> str | None:
     # Route 53 returns "/hostedzone/Z123" where the ARN wants "hostedzone/Z123".
-    literal = template.split("${" + var + "}", 1)[0].rsplit(":", 1)[-1]
     stripped = value.lstrip("/")
     if literal and stripped.startswith(literal):
         return stripped[len(literal) :]
@@ -138,11 +158,8 @@ def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     names = _template_parts(rtype.arn_template)[1]
     choices: list[list[str]] = []
     for var in names:
-        found = [
-            c
-            for v in values.values_for(var, rtype.name)
-            if (c := _clean_value(rtype.arn_template, var, v))
-        ]
+        literal = _literal(rtype.arn_template, var)
+        found = [c for v in values.values_for(var, rtype.name) if (c := _clean(literal, var, v))]
         if not found:
             return set()
         choices.append(found)
@@ -230,10 +247,7 @@ def _patterns(rtype: ResourceType, values: EventValues) -> set[str]:
         for a in values.arns
         if a.split(":", 3)[2:3] == [service] and regex.fullmatch(a)
     }
-    if all(
-        any(_clean_value(template, var, v) for v in values.values_for(var, rtype.name))
-        for var in names
-    ):
+    if all(values.has_value(var, rtype.name, _literal(template, var)) for var in names):
         call = values.call
         found.add(pattern_of(rtype, values.partition, call.region, call.account))
     return found

@@ -1,0 +1,135 @@
+"""The analysis remembers what each call shape needs; remembering must never change the
+result. Property: for any mix of calls, a collector that remembers and one that works out
+every call afresh give the same analysis, in both modes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.event import parse_event
+from least_priv.core.select import Window, parse_principal
+from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
+from least_priv.iam.reference import IamReference
+from tests.conftest import ROLE_ARN, record
+
+ROLE = "arn:aws:iam::111122223333:role/app"
+OTHER_ROLE = "arn:aws:iam::444455556666:role/other"
+# Values that steer the result: ARNs, EC2 ids of several kinds, Route 53's "/hostedzone/"
+# form, empty strings, role ARNs under PassRole keys and under other keys.
+VALUES = [
+    "demo-bucket", "other-bucket", "", "/", "/hostedzone/Z0123456789ABC", "hostedzone/",
+    "vpc-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60718", "sg-0123456789abcdef0",
+    "i-0123456789abcdef0", "key/with/slashes.txt", ROLE, OTHER_ROLE,
+    "arn:aws:s3:::demo-bucket/a/b.txt", "arn:aws:s3:::demo-bucket",
+    "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws-cn:ec2:cn-north-1:111122223333:vpc/vpc-0a1b2c3d4e5f60718",
+]  # fmt: skip
+KEYS = [
+    "bucketName", "key", "vpcId", "subnetId", "groupId", "instanceId", "role", "roleArn",
+    "hostedZoneId", "id", "name", "logGroupName", "functionName", "keyId", "secretId", "filter",
+]  # fmt: skip
+OPERATIONS = [
+    ("ec2", "DescribeVpcs"), ("ec2", "DescribeSubnets"), ("ec2", "CreateTags"),
+    ("ec2", "RunInstances"), ("ec2", "DeleteVpc"), ("ec2", "AssociateEnclaveCertificateIamRole"),
+    ("s3", "GetObject"), ("s3", "PutObject"), ("s3", "ListBuckets"), ("s3", "CreateBucket"),
+    ("kms", "Decrypt"), ("kms", "GenerateDataKey"), ("kms", "GenerateRandom"), ("iam", "GetRole"), ("sts", "GetCallerIdentity"),
+    ("route53", "GetHostedZone"), ("logs", "CreateLogGroup"), ("lambda", "CreateFunction20150331"),
+    ("secretsmanager", "GetSecretValue"), ("ecs", "RegisterTaskDefinition"),
+]  # fmt: skip
+
+json_values = st.recursive(
+    st.sampled_from(VALUES) | st.integers(0, 3) | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+parameters = st.none() | st.dictionaries(st.sampled_from(KEYS), json_values, max_size=4)
+calls = st.tuples(
+    st.sampled_from(OPERATIONS),
+    parameters,
+    parameters,
+    st.sampled_from(["us-east-1", "eu-west-1", "cn-north-1"]),
+    st.sampled_from(["", "", "s3.amazonaws.com", "AWS Internal"]),
+    st.sampled_from(["", "", "NoSuchKey", "AccessDenied"]),
+    st.lists(st.sampled_from([v for v in VALUES if v.startswith("arn:")]), max_size=2),
+)
+
+
+def _records(drawn: list[Any]) -> list[dict[str, Any]]:
+    found = []
+    for index, (op, request, response, region, invoked, error, arns) in enumerate(drawn):
+        rec = record(*op, request=request, response=response, error=error or None)
+        rec.update(awsRegion=region, eventID=f"event-{index}")
+        if invoked:
+            rec["userIdentity"]["invokedBy"] = invoked
+        if arns:
+            rec["resources"] = [{"ARN": a, "type": "AWS::Any"} for a in arns]
+        found.append(rec)
+    return found
+
+
+def _analyse(reference: IamReference, records: list[Any], strict: bool, remember: bool) -> Analysis:
+    options = Options(strict, DEFAULT_IGNORED_ACTIONS)
+    collector = Collector(
+        parse_principal(ROLE_ARN), Window(None, None), reference, options, remember=remember
+    )
+    for rec in records:
+        collector.add(parse_event(rec))
+    return collector.analysis
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(calls, min_size=1, max_size=12), st.booleans(), st.data())
+def test_remembering_never_changes_the_analysis(
+    reference: IamReference, drawn: list[Any], strict: bool, data: st.DataObject
+) -> None:
+    # Repeat some calls (new event ids) so that remembered shapes are used, not only stored.
+    repeats = data.draw(st.lists(st.integers(0, len(drawn) - 1), max_size=8))
+    records = _records(drawn + [drawn[i] for i in repeats])
+    remembered = _analyse(reference, records, strict, remember=True)
+    afresh = _analyse(reference, records, strict, remember=False)
+    assert remembered.grants == afresh.grants
+    assert remembered.action_events == afresh.action_events
+    assert remembered.notes == afresh.notes
+    assert remembered.stats == afresh.stats
+    assert remembered.denied == afresh.denied
+    assert remembered.unmapped == afresh.unmapped
+
+
+def test_a_remembered_shape_is_used_for_a_repeated_call(reference: IamReference) -> None:
+    """The memo is exercised: the second of two same-shaped calls finds it (else the property
+    above would compare two fresh computations)."""
+    rec = record("ec2", "DescribeVpcs", request={"filterSet": {"items": [{"name": "vpc-id"}]}})
+    again = dict(rec, eventID="another-event")
+    collector = Collector(
+        parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=True
+    )
+    collector.add(parse_event(rec))
+    collector.add(parse_event(again))
+    assert collector.remembered == 1
+    assert collector.analysis.action_events == {
+        next(iter(collector.analysis.grants)).action: 2
+    }
+
+
+def test_a_role_passed_by_a_call_without_resource_types_is_not_remembered_away(
+    reference: IamReference,
+) -> None:
+    """Calls of an action without resource types share one shape, except that the one
+    passing a role needs iam:PassRole for it."""
+    plain = record("ec2", "DescribeVpcs", request={"filterSet": {}})
+    passing = dict(record("ec2", "DescribeVpcs", request={"roleArn": ROLE}), eventID="second")
+    for remember in (True, False):
+        collector = Collector(
+            parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=remember
+        )
+        collector.add(parse_event(plain))
+        collector.add(parse_event(passing))
+        assert {str(g.action) for g in collector.analysis.grants} == {
+            "ec2:DescribeVpcs",
+            "iam:PassRole",
+        }
+        assert collector.remembered == 0
