@@ -48,6 +48,8 @@ _THROTTLED = frozenset(
     }
 )
 
+_BACKOFF_BASE, _BACKOFF_CAP = 0.5, 20.0
+
 CREDENTIALS_HINT = (
     "in GitHub Actions run aws-actions/configure-aws-credentials (role-to-assume) before this "
     "step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
@@ -68,6 +70,12 @@ def client_config(retry_mode: str = "standard") -> Any:
         user_agent_extra=f"least-priv/{__version__}",
         max_pool_connections=32,
     )
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after the ``attempt``-th throttled request (1-based), for sources that
+    retry throttling themselves: 0.5, 1, 2 ... up to 20."""
+    return min(_BACKOFF_BASE * 2.0 ** (attempt - 1), _BACKOFF_CAP)
 
 
 def error_code(exc: BaseException) -> str:
@@ -102,18 +110,29 @@ def is_denied(exc: BaseException) -> bool:
 def _by_class(exc: BaseException) -> str | None:
     from botocore import exceptions as bx
 
-    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return f"no AWS credentials found; {CREDENTIALS_HINT}"
-    if isinstance(exc, bx.NoRegionError):
-        return "no AWS region; give --region or set AWS_REGION"
-    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-        return (
-            f"cannot reach the AWS endpoint ({exc}); check the network, proxy and AWS_ENDPOINT_URL"
-        )
-    if isinstance(
-        exc, bx.TokenRetrievalError | bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError
+    for classes, text in (
+        ((bx.NoCredentialsError, bx.PartialCredentialsError), "no AWS credentials found; {hint}"),
+        ((bx.NoRegionError,), "no AWS region; give --region or set AWS_REGION"),
+        (
+            (bx.ConnectionError,),  # refused, DNS, TLS, proxy, connect timeout
+            "cannot reach the AWS endpoint ({exc}); check the network, proxy and AWS_ENDPOINT_URL",
+        ),
+        (
+            (bx.ReadTimeoutError,),
+            "AWS did not answer within the read timeout ({exc}); check the network and proxy, "
+            "then run again",
+        ),
+        (
+            (bx.HTTPClientError, bx.IncompleteReadError),  # a connection or body cut short
+            "the connection to AWS broke off ({exc}); check the network and proxy, then run again",
+        ),
+        (
+            (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError),
+            "AWS credentials cannot be loaded ({exc}); sign in again",
+        ),
     ):
-        return f"AWS credentials cannot be loaded ({exc}); sign in again"
+        if isinstance(exc, classes):
+            return text.format(exc=exc, hint=CREDENTIALS_HINT)
     return None
 
 
@@ -132,7 +151,7 @@ def _by_code(code: str, message: str, iam_action: str) -> str | None:
             "least-priv (README: AWS permissions)"
         )
     if lowered in _THROTTLED:
-        return f"AWS kept throttling the requests ({code}); retry later"
+        return f"AWS kept throttling the requests ({code}: {message}); retry later"
     return None
 
 

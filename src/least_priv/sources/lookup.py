@@ -28,13 +28,11 @@ from least_priv.core.arn import parse_arn
 from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.core.select import Principal, Window
 from least_priv.errors import UsageError
-from least_priv.sources.aws import is_throttled, translate
+from least_priv.sources.aws import backoff, is_throttled, translate
 from least_priv.sources.base import SourceStats, Warn
 
 RETENTION = timedelta(days=90)
 PAGE_SIZE = 50  # the most LookupEvents returns per page
-_BACKOFF_BASE = 0.5
-_BACKOFF_CAP = 20.0
 
 
 @dataclass
@@ -84,11 +82,6 @@ def lookup_attribute(principal: Principal) -> dict[str, str] | None:
     else:
         return None
     return {"AttributeKey": "Username", "AttributeValue": name}
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait after the ``attempt``-th throttled request (1-based)."""
-    return min(_BACKOFF_BASE * 2.0 ** (attempt - 1), _BACKOFF_CAP)
 
 
 def _now() -> datetime:
