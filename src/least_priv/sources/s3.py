@@ -45,6 +45,8 @@ _STAMP = re.compile(r"_CloudTrail_[^_/]+_(\d{8}T\d{4}Z)_[^/]*$")
 _ACCOUNT = re.compile(r"\d{12}")
 _URL_HINT = "write s3://BUCKET[/PREFIX], the trail's S3 bucket and key prefix"
 _READ_ATTEMPTS = 3
+_GONE = "deleted between listing and reading (NoSuchKey)"
+_KMS = re.compile(r"kms:\w+|ciphertext|customer master key|KMS key", re.IGNORECASE)
 
 
 def parse_s3_url(text: str) -> tuple[str, str]:
@@ -179,16 +181,27 @@ class S3Source:
         self.stats: SourceStats = self.s3_stats  # the same object, typed as ``Source`` wants
 
     def calls(self, warn: Warn) -> Iterator[ApiCall]:
-        """Every event of the objects that can hold the window, in key order."""
+        """Every event of the objects that can hold the window, in key order. An object
+        deleted after the listing is skipped like a corrupt one; when every one was, the
+        evidence is gone and a policy made of nothing would drop every permission: an error."""
+        fetched = gone = 0
         for obj in self._fetched(self._keys()):
+            fetched += 1
             self.s3_stats.bytes_read += obj.size
             self.stats.records_unread += obj.unread
             where = f"s3://{self.bucket}/{obj.key}"
             if obj.reason:
+                gone += obj.reason == _GONE
                 self.stats.files_skipped.append({"file": where, "reason": obj.reason})
                 warn(f"skipped {where}: {obj.reason}")
                 continue
             yield from calls_of_records(where, obj.records, self.stats, warn)
+        if gone and gone == fetched:
+            raise SourceError(
+                f"{self.stats.source}: all {gone} log objects listed for the window were deleted "
+                "before they could be read; a lifecycle rule or another process is removing "
+                "them: check the bucket's lifecycle rules and run again"
+            )
         if not self.s3_stats.objects_listed:
             warn(
                 f"{self.stats.source}: no CloudTrail log object for the window; check the "
@@ -270,7 +283,7 @@ class S3Source:
     def _fetch(self, key: str) -> _Object:
         data = self._download(key)
         if data is None:
-            return _Object(key, reason="deleted between listing and reading (NoSuchKey)")
+            return _Object(key, reason=_GONE)
         try:
             text = decompress_log(data)
             found = candidate_records(text, self.needle) if self.needle else None
@@ -281,25 +294,34 @@ class S3Source:
             return _Object(key, len(data), reason=str(exc))
 
     def _download(self, key: str) -> bytes | None:
-        """The object's bytes, ``None`` when it is gone. botocore retries failed requests but
-        not a body that breaks off while read: that is retried here."""
+        """The object's bytes, ``None`` when it is gone. botocore retries a failed request;
+        a body that breaks off while read is not one to botocore, so it is fetched again here
+        (and only it: a request botocore gave up on is not retried a second time around)."""
         doing, attempt = f"reading s3://{self.bucket}/{key}", 1
         while True:
             try:
-                return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-            except _aws_errors(streaming=True) as exc:
-                if attempt == _READ_ATTEMPTS:
-                    raise self._error(exc, doing, "s3:GetObject") from exc
-                attempt += 1
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
             except _aws_errors() as exc:
                 if error_code(exc) == "NoSuchKey":
                     return None
                 raise self._error(exc, doing, "s3:GetObject") from exc
+            try:
+                return bytes(response["Body"].read())
+            except _aws_errors(streaming=True) as exc:
+                if attempt == _READ_ATTEMPTS:
+                    raise self._error(exc, doing, "s3:GetObject") from exc
+                attempt += 1
 
     def _error(self, exc: BaseException, doing: str, iam_action: str) -> SourceError:
         if error_code(exc) == "NoSuchBucket":
             return SourceError(
                 f"{doing}: bucket {self.bucket} does not exist; check --source / the trail's bucket"
+            )
+        if is_denied(exc) and _KMS.search(error_message(exc)):
+            return SourceError(
+                f"{doing}: KMS refused to decrypt the object ({error_message(exc)}); allow "
+                "kms:Decrypt on the trail's KMS key to the identity that runs least-priv, in its "
+                "IAM policy and in the key policy (README: AWS permissions)"
             )
         if is_denied(exc):
             where = "" if iam_action == "s3:ListBucket" else f"/{self.layout.base}AWSLogs/*"
