@@ -22,12 +22,18 @@ from least_priv.core.generated import (
     parse_generated_policy,
 )
 from least_priv.errors import SourceError, UsageError
-from least_priv.sources.aws import error_code, error_message, is_throttled, translate
+from least_priv.sources.aws import error_code, error_message, is_denied, is_throttled, translate
 from least_priv.sources.base import SourceStats, Warn
 
 MAX_WINDOW = timedelta(days=90)  # Access Analyzer's limit on the time range it reads
 _WAIT_CODES = frozenset({"ConflictException", "ServiceQuotaExceededException"})
 _DONE = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})
+_GONE = "NOT_FOUND"  # our status for a job Access Analyzer no longer knows
+
+
+class _JobTimeoutError(Exception):
+    """The job did not finish before the deadline (``generate`` cancels it and explains)."""
+
 
 # What a FAILED job's error code means and what to do about it.
 JOB_ERROR_HINTS = {
@@ -132,6 +138,7 @@ class AccessAnalyzerSource:
         self.first_poll, self.max_poll = first_poll_seconds, max_poll_seconds
         self.stats = AnalyzerStats("access-analyzer")
         self._deadline = 0.0
+        self._throttled = ""  # the error code of the last poll, when it was throttled
 
     def generate(self, warn: Warn, progress: Warn = lambda _: None) -> GenerationResult:
         """Run the job; ``progress`` hears what is going on, ``warn`` what went wrong."""
@@ -141,8 +148,14 @@ class AccessAnalyzerSource:
         progress(f"Access Analyzer job {job_id} started; waiting up to {self._minutes()} for it")
         try:
             response = self._wait(job_id)
+        except _JobTimeoutError:
+            raise self._timed_out(job_id) from None
         except BaseException:
-            self._cancel(job_id, warn)
+            failed = self._cancel(job_id)
+            if failed is not None:  # the job ends by itself; say so and keep the first error
+                warn(
+                    f"could not cancel Access Analyzer job {job_id} ({error_code(failed) or failed})"
+                )
             raise
         return self._result(job_id, response)
 
@@ -181,6 +194,11 @@ class AccessAnalyzerSource:
         )
 
     def _busy_error(self, code: str) -> SourceError:
+        if code not in _WAIT_CODES:
+            return SourceError(
+                f"Access Analyzer kept throttling StartPolicyGeneration ({code}) for "
+                f"{self._minutes()}; run again later or raise --timeout-minutes"
+            )
         if code == "ServiceQuotaExceededException":
             return SourceError(
                 "Access Analyzer refused a new policy generation: the account's quota (about 50 "
@@ -202,10 +220,7 @@ class AccessAnalyzerSource:
             if status in _DONE:
                 return response
             if self.clock() + delay > self._deadline:
-                raise SourceError(
-                    f"Access Analyzer job {job_id} did not finish within {self._minutes()} and "
-                    "was cancelled; raise --timeout-minutes or shorten the window"
-                )
+                raise _JobTimeoutError
             self.sleep(delay)
             delay = min(delay * 1.5, self.max_poll)
 
@@ -217,21 +232,55 @@ class AccessAnalyzerSource:
             )
         except Exception as exc:
             if is_throttled(exc):
+                self._throttled = error_code(exc)
                 return {"jobDetails": {"status": "IN_PROGRESS"}}
+            if error_code(exc) == "ResourceNotFoundException":
+                self.stats.status = _GONE
+                raise SourceError(
+                    f"Access Analyzer job {job_id} no longer exists ({error_code(exc)}: "
+                    f"{error_message(exc)}); it was deleted or expired while it ran: run again"
+                ) from exc
             raise translate(
                 exc, f"reading Access Analyzer job {job_id}", "access-analyzer:GetGeneratedPolicy"
             ) from exc
+        self._throttled = ""
         return response
 
-    def _cancel(self, job_id: str, warn: Warn) -> None:
-        if self.stats.status in _DONE:
-            return
+    def _cancel(self, job_id: str) -> Exception | None:
+        """Cancel the job unless it ended; the failure when it could not be cancelled."""
+        if self.stats.status in _DONE or self.stats.status == _GONE:
+            return None
         try:
             self.client.cancel_policy_generation(jobId=job_id)
-        except Exception as exc:  # the job ends by itself; say so and keep the first error
-            warn(f"could not cancel Access Analyzer job {job_id} ({error_code(exc) or exc})")
-            return
+        except Exception as exc:
+            return exc
         self.stats.status = "CANCELED"
+        return None
+
+    def _timed_out(self, job_id: str) -> SourceError:
+        """The job ran out of time: cancel it, and say why it ran out and how it ended."""
+        failed = self._cancel(job_id)
+        if self._throttled:
+            what = (
+                f"Access Analyzer kept throttling GetGeneratedPolicy ({self._throttled}) until "
+                f"job {job_id} ran out of its {self._minutes()}"
+            )
+            fix = "run again later or raise --timeout-minutes"
+        else:
+            what = f"Access Analyzer job {job_id} did not finish within {self._minutes()}"
+            fix = "raise --timeout-minutes or shorten the window"
+        if failed is None:
+            return SourceError(f"{what} and was cancelled; {fix}")
+        allow = (
+            "allow access-analyzer:CancelPolicyGeneration to the identity that runs least-priv; "
+            if is_denied(failed)
+            else ""
+        )
+        return SourceError(
+            f"{what} and could not be cancelled ({error_code(failed) or failed}): it runs on "
+            f"until it ends by itself and no other generation can start in the account before "
+            f"then; {allow}{fix}"
+        )
 
     def _result(self, job_id: str, response: dict[str, Any]) -> GenerationResult:
         details = response.get("jobDetails", {})
