@@ -24,11 +24,12 @@ from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.core.select import Principal, Window
 from least_priv.errors import SourceError, UsageError
 from least_priv.sources.athena_sql import DOCS, build_query, hint, record_of_row
-from least_priv.sources.aws import error_code, error_message, translate
+from least_priv.sources.aws import backoff, error_code, error_message, is_throttled, translate
 from least_priv.sources.base import SourceStats, Warn
 
 PAGE_SIZE = 1000  # the most GetQueryResults returns per page
 _POLL_FIRST, _POLL_CAP = 0.5, 10.0
+_ATTEMPTS = 6  # tries of a throttled request (after botocore's own), backing off 0.5 s to 8 s
 _URL = re.compile(r"athena://([A-Za-z0-9._-]{1,128})/(\w{1,255})\.(\w{1,255})", re.ASCII)
 
 
@@ -112,14 +113,25 @@ class AthenaSource:
                 yield call
 
     def _call(self, operation: str, method: Callable[..., Any], **params: Any) -> Any:
-        try:
-            return method(**params)
-        except Exception as exc:
-            doing = f"Athena {operation} in workgroup {self._workgroup}"
-            fix = hint(error_message(exc)) if error_code(exc) == "InvalidRequestException" else ""
-            if fix:
-                raise SourceError(f"{doing}: {error_message(exc)}; {fix}") from exc
-            raise translate(exc, doing, f"athena:{operation}") from exc
+        """One Athena request; a throttled one (too many queries or calls at once in the
+        account) is tried again after a backoff, as LookupEvents does."""
+        attempt = 1
+        while True:
+            try:
+                return method(**params)
+            except Exception as exc:
+                if is_throttled(exc) and attempt < _ATTEMPTS:
+                    self._sleep(backoff(attempt))
+                    attempt += 1
+                    continue
+                doing = f"Athena {operation} in workgroup {self._workgroup}"
+                if attempt > 1:
+                    doing += f" (after {attempt} attempts)"
+                code = error_code(exc)
+                fix = hint(error_message(exc)) if code == "InvalidRequestException" else ""
+                if fix:
+                    raise SourceError(f"{doing}: {error_message(exc)}; {fix}") from exc
+                raise translate(exc, doing, f"athena:{operation}") from exc
 
     def _wait(self, query_id: str) -> None:
         started, delay = self._clock(), _POLL_FIRST
