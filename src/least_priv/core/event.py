@@ -5,7 +5,7 @@ Field reference: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/clou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -134,16 +134,23 @@ def iter_strings(value: object, key: str = "") -> list[tuple[str, str]]:
     """Every (lower-cased key, string value) pair in nested request or response data, in
     document order; nesting deeper than 12 levels is not followed."""
     found: list[tuple[str, str]] = []
-    stack: list[tuple[object, str, int]] = [(value, key, 0)]
-    while stack:
-        current, name, depth = stack.pop()
-        if depth > 12:
-            continue
-        if isinstance(current, str):
-            found.append((name, current))
-        elif isinstance(current, Mapping):
-            items = list(current.items())
-            stack.extend((v, str(k).lower(), depth + 1) for k, v in reversed(items))
-        elif isinstance(current, list):
-            stack.extend((item, name, depth + 1) for item in reversed(current))
+    _walk(value, key, 0, found.append)
     return found
+
+
+def _walk(current: object, name: str, depth: int, add: Callable[[tuple[str, str]], None]) -> None:
+    if isinstance(current, str):
+        if depth <= 12:
+            add((name, current))
+    elif depth >= 12:
+        return  # what is inside would be deeper than 12 levels
+    elif type(current) is dict or isinstance(current, Mapping):
+        for k, v in current.items():
+            lowered = k.lower() if type(k) is str else str(k).lower()
+            if type(v) is str:  # most values: no call
+                add((lowered, v))
+            elif v is not None:
+                _walk(v, lowered, depth + 1, add)
+    elif isinstance(current, list):
+        for item in current:
+            _walk(item, name, depth + 1, add)

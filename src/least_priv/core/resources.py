@@ -253,13 +253,70 @@ def _patterns(rtype: ResourceType, values: EventValues) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class _TypeIndex:
+    """An action's resource types by what could make an event name one: a value under one
+    of the keys of its first own variable, or an ARN of its service."""
+
+    always: tuple[ResourceType, ...]  # no own variable: the template alone fills them
+    by_key: dict[str, tuple[ResourceType, ...]]
+    by_service: dict[str, tuple[ResourceType, ...]]
+
+
+_INDEXES: dict[int, tuple[tuple[ResourceType, ...], _TypeIndex]] = {}
+
+
+def _index_of(types: tuple[ResourceType, ...]) -> _TypeIndex:
+    found = _INDEXES.get(id(types))
+    if found is not None and found[0] is types:
+        return found[1]
+    always: list[ResourceType] = []
+    by_key: dict[str, list[ResourceType]] = defaultdict(list)
+    by_service: dict[str, list[ResourceType]] = defaultdict(list)
+    for rtype in types:
+        service, names = _template_parts(rtype.arn_template)
+        by_service[service].append(rtype)
+        if not names:
+            always.append(rtype)
+            continue
+        for ec2 in (False, True):
+            for key in _lookup_keys(names[0], rtype.name, ec2)[1]:
+                if rtype not in by_key[key]:
+                    by_key[key].append(rtype)
+    index = _TypeIndex(
+        tuple(always),
+        {k: tuple(v) for k, v in by_key.items()},
+        {k: tuple(v) for k, v in by_service.items()},
+    )
+    _INDEXES[id(types)] = (types, index)  # the reference keeps ``types`` alive: ids stay valid
+    return index
+
+
+def _candidates(info: ActionInfo, values: EventValues) -> list[ResourceType]:
+    """The resource types this event can name (in the action's order); the others would give
+    no ARN and no pattern, so they are not tried. Actions with many optional types
+    (ec2:CreateTags has over a hundred) are the reason."""
+    types = info.resource_types
+    if len(types) <= _MAX_OPTIONAL_TYPES:
+        return list(types)
+    index = _index_of(types)
+    found = {id(t) for t in index.always}
+    for key in values.nested.keys() | values.top.keys():
+        found.update(id(t) for t in index.by_key.get(key, ()))
+    for arn in values.arns:
+        fields = arn.split(":", 3)
+        if len(fields) > 2:
+            found.update(id(t) for t in index.by_service.get(fields[2], ()))
+    return [t for t in types if id(t) in found]
+
+
 def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
     """The resources ``info``'s action needed for this event, per mode."""
     if not info.resource_types:
         return Scope((("", "*"),))
     if not strict:
         return _wildcard_scope(info, values)
-    derived = {t.name: arns for t in info.resource_types if (arns := derive_arns(t, values))}
+    derived = {t.name: arns for t in _candidates(info, values) if (arns := derive_arns(t, values))}
     types = chosen_types(info, derived)
     if not types:
         return Scope((("", "*"),), unscoped=True)
@@ -277,7 +334,7 @@ def scope_of(info: ActionInfo, values: EventValues, strict: bool) -> Scope:
 
 
 def _wildcard_scope(info: ActionInfo, values: EventValues) -> Scope:
-    derived = {t.name: found for t in info.resource_types if (found := _patterns(t, values))}
+    derived = {t.name: found for t in _candidates(info, values) if (found := _patterns(t, values))}
     types = chosen_types(info, derived)
     if not types:
         return Scope((("", "*"),), unscoped=True)

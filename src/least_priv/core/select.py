@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 
 from least_priv.core.arn import parse_arn
@@ -62,6 +63,7 @@ def _entity_name(resource: str, kind: str) -> str:
     return resource[len(kind) + 1 :].rsplit("/", 1)[-1].lower()
 
 
+@lru_cache(maxsize=4096)  # a few sessions make most events: their ARNs recur
 def _same_entity(arn_text: str, kind: str, account: str, name: str) -> bool:
     try:
         arn = parse_arn(arn_text)
