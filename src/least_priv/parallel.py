@@ -49,10 +49,11 @@ class PartResult:
 
 
 _REFERENCE: Any = None  # one IAM reference per worker process, loaded lazily
+_PREVIOUS: Collector | None = None  # the worker's collector of its last part
 
 
 def _run(job: Job) -> PartResult:
-    global _REFERENCE  # noqa: PLW0603 - the worker's own cache
+    global _REFERENCE, _PREVIOUS  # noqa: PLW0603 - the worker's own caches
     if _REFERENCE is None:
         from least_priv.iam.reference import IamReference
 
@@ -61,6 +62,9 @@ def _run(job: Job) -> PartResult:
     warnings: list[str] = []
     source = LocalSource(job.path, job.needle, job.files)
     collector = Collector(job.principal, job.window, _REFERENCE, job.options)
+    if _PREVIOUS is not None:  # the parts of one read are merged together: share the memo
+        collector.remember_from(_PREVIOUS)
+    _PREVIOUS = collector
     for call in source.calls(warnings.append):
         collector.add(call)
     packed = array("Q", sorted(collector.analysis.event_ids)).tobytes()

@@ -129,6 +129,18 @@ class Collector:
         self._remember = remember
         self.remembered = 0  # calls whose effects were remembered, not worked out
 
+    def remember_from(self, other: Collector) -> None:
+        """Share ``other``'s memo. Only for parts of one read whose analyses are all merged
+        together: a shape remembered from ``other`` is recorded in ``other``'s analysis."""
+        if (other.principal, other.window, other.options) != (
+            self.principal,
+            self.window,
+            self.options,
+        ):
+            return
+        self._mappings, self._ignores = other._mappings, other._ignores
+        self._wanted, self._effects = other._wanted, other._effects
+
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
         stats["events_read"] += n
