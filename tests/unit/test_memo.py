@@ -81,7 +81,9 @@ def _analyse(reference: IamReference, records: list[Any], strict: bool, remember
     return collector.analysis
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(calls, min_size=1, max_size=12), st.booleans(), st.data())
 def test_remembering_never_changes_the_analysis(
     reference: IamReference, drawn: list[Any], strict: bool, data: st.DataObject
@@ -110,9 +112,7 @@ def test_a_remembered_shape_is_used_for_a_repeated_call(reference: IamReference)
     collector.add(parse_event(rec))
     collector.add(parse_event(again))
     assert collector.remembered == 1
-    assert collector.analysis.action_events == {
-        next(iter(collector.analysis.grants)).action: 2
-    }
+    assert collector.analysis.action_events == {next(iter(collector.analysis.grants)).action: 2}
 
 
 def test_a_role_passed_by_a_call_without_resource_types_is_not_remembered_away(

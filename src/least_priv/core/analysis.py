@@ -208,7 +208,9 @@ class Collector:
             found = self._wanted[key] = (wanted, fixed)
         return found
 
-    def _outcome(self, call: ApiCall, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]) -> None:
+    def _outcome(
+        self, call: ApiCall, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]
+    ) -> None:
         kind = _error_kind(call.error_code)
         wanted, fixed = self._wanted_of(key, infos)
         if not wanted:
