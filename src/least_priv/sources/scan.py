@@ -52,37 +52,30 @@ def needle_of(principal: Principal) -> bytes | None:
     return found.encode() if found.lower() == principal.name else principal.name.encode()
 
 
-def _positions(data: bytes, needle: bytes) -> tuple[bytes, list[int]]:
-    """Where ``needle`` is in ``data``, in its case or (failing that) any case; the buffer the
-    positions are in (``data`` or its lower-case copy, same length)."""
-    haystack = data
+def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
+    """Where ``needle`` first is in ``data``, in its case or (failing that) any case: the
+    buffer and needle to go on searching with (``data`` or its lower-case copy, same
+    length) and the position, -1 if nowhere."""
     at = data.find(needle)
-    if at < 0:
-        haystack, needle = data.lower(), needle.lower()
-        at = haystack.find(needle)
-    found = []
-    while at >= 0:
-        found.append(at)
-        at = haystack.find(needle, at + len(needle))
-    return haystack, found
+    if at >= 0:
+        return data, needle, at
+    lowered, needle = data.lower(), needle.lower()
+    return lowered, needle, lowered.find(needle)
 
 
 def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, parsed, and how many records were skipped
     unparsed; ``None`` when the file must be parsed whole (not CloudTrail's compact layout,
     or a record that does not parse alone)."""
-    haystack, positions = _positions(data, needle)
-    if not positions:
+    haystack, needle, at = _first(data, needle)
+    if at < 0:
         skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
     head = len(data) - len(data.lstrip())
     if not data.startswith(_START, head):
         return None
     records: list[Any] = []
-    end = -1
-    for at in positions:
-        if at < end:
-            continue  # the name again, in the record just taken
+    while at >= 0:
         start = data.rfind(_MARKER, head, at)
         start = data.index(b"[", head) + 1 if start < 0 else start + 1
         end = data.find(_MARKER, at)
@@ -92,6 +85,7 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
         records.append(record)
         if end < 0:
             break
+        at = haystack.find(needle, end)  # the next record holding the name
     return records, data.count(_MARKER) + 1 - len(records)
 
 
