@@ -285,8 +285,12 @@ data "aws_iam_policy_document" "capture" {
       "s3:DeleteBucketPolicy",
       "s3:DeleteObject",
       "s3:DeleteObjectVersion",
+      "s3:PutBucketAcl",
       "s3:PutBucketPolicy",
+      "s3:PutBucketVersioning",
       "s3:PutLifecycleConfiguration",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
     ]
     resources = compact([
       local.trail_arn,

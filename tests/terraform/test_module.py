@@ -491,6 +491,9 @@ def test_capture_policy_exists_only_in_capture_mode_and_protects_the_evidence() 
     assert {"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "s3:DeleteObject"} <= set(
         deny["actions"]
     )
+    # Nor may it plant log files of its own in the trail bucket (they would become permissions).
+    assert {"s3:PutObject", "s3:PutBucketVersioning"} <= set(deny["actions"])
+    assert "${local.trail_bucket_arn}/*" in deny["resources"]
 
 
 def test_policy_file_and_split_parts_become_managed_policies() -> None:
