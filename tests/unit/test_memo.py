@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,3 +134,66 @@ def test_a_role_passed_by_a_call_without_resource_types_is_not_remembered_away(
             "iam:PassRole",
         }
         assert collector.remembered == 0
+
+
+INSTANCE = "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"
+VPC = "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0a1b2c3d4e5f60718"
+KEY_EAST = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_WEST = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _call(op: tuple[str, str], request: dict[str, Any], arns: tuple[str, ...], n: int) -> Any:
+    rec = record(*op, request=request)
+    rec["eventID"] = f"event-{n}"
+    if arns:
+        rec["resources"] = [{"ARN": a, "type": "AWS::Any"} for a in arns]
+    return parse_event(rec)
+
+
+TAGS = ("ec2", "CreateTags")  # 106 optional resource types: values decide which are granted
+
+
+@pytest.mark.parametrize(
+    ("op", "first", "second"),
+    [
+        # ARNs count through which template they match ...
+        (TAGS, ({}, (INSTANCE,)), ({}, (VPC,))),
+        # ... and their region and account.
+        (("kms", "Decrypt"), ({}, (KEY_EAST,)), ({}, (KEY_WEST,))),
+        # Values count through being empty, starting with "/" (an id), or being a literal of
+        # the template ("instance/" leaves no id).
+        (TAGS, ({"instanceId": "x"}, ()), ({"instanceId": ""}, ())),
+        (TAGS, ({"instanceId": "x"}, ()), ({"instanceId": "/x"}, ())),
+        (TAGS, ({"instanceId": "instance/x"}, ()), ({"instanceId": "instance/"}, ())),
+    ],
+    ids=["arn-template", "arn-region", "empty-value", "slash-id", "literal-only"],
+)
+def test_calls_that_differ_where_it_counts_are_not_one_shape(
+    reference: IamReference, op: tuple[str, str], first: Any, second: Any
+) -> None:
+    def analysed(remember: bool, *calls: Any) -> Analysis:
+        collector = Collector(
+            parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=remember
+        )
+        for n, (request, arns) in enumerate(calls):
+            collector.add(_call(op, request, arns, n))
+        return collector.analysis
+
+    assert analysed(False, first).grants != analysed(False, second).grants  # a case that counts
+    both = analysed(True, first, second)
+    assert both.grants == analysed(False, first, second).grants
+    assert both.notes == analysed(False, first, second).notes
+
+
+def test_calls_that_differ_only_in_names_and_ids_are_one_shape(reference: IamReference) -> None:
+    collector = Collector(
+        parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=True
+    )
+    for n, key in enumerate(["a.txt", "b/c.txt", "d/e/f.json"]):
+        bucket = f"bucket-{n}"
+        arns = (f"arn:aws:s3:::{bucket}/{key}", f"arn:aws:s3:::{bucket}")
+        collector.add(_call(("s3", "GetObject"), {"bucketName": bucket, "key": key}, arns, n))
+    assert collector.remembered == 2
+    (grant,) = collector.analysis.grants
+    assert collector.analysis.grants[grant] == {("object", "arn:aws:s3:::*/*")}
+    assert collector.analysis.action_events[grant.action] == 3

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from least_priv.core.action import Action
-from least_priv.core.effects import Condition, effects_of, fixed_shape_of, shape_of
+from least_priv.core.effects import (
+    Condition,
+    effects_of,
+    fixed_shape_of,
+    shape_of,
+    wildcard_shape_of,
+)
 from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
@@ -21,7 +27,7 @@ from least_priv.core.generated import (
 )
 from least_priv.core.mapping import Mapped, MappingResult, NoPermission, map_call
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, scope_of
+from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
 from least_priv.core.select import Principal, Window
 from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
 
@@ -100,6 +106,16 @@ def _error_kind(code: str) -> str:
     return "unauthenticated" if norm in UNAUTHENTICATED_CODES else ""
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How the granted calls of one operation are worked out."""
+
+    wanted: tuple[ActionInfo, ...]  # its actions, less the ignored ones
+    fixed: bool  # no resource type (its own or a dependent action's): parameters do not count
+    # Wildcard mode, every type with a standard head: names and ids do not count.
+    wildcard: WildcardPlan | None
+
+
 class Collector:
     """Feeds calls through select -> map -> resources, accumulating an ``Analysis``."""
 
@@ -122,7 +138,7 @@ class Collector:
         # Asked for every event and depending on few values: remembered.
         self._mappings: dict[tuple[str, str, str], MappingResult] = {}
         self._ignores: dict[Action, bool] = {}
-        self._wanted: dict[tuple[str, str, str], tuple[tuple[ActionInfo, ...], bool]] = {}
+        self._plans: dict[tuple[str, str, str], _Plan] = {}
         # What each call shape added, as the actions to count again when it recurs
         # (``remember=False`` works out every call afresh: the reference the memo is tested against).
         self._effects: dict[Hashable, tuple[Action, ...]] = {}
@@ -139,7 +155,7 @@ class Collector:
         ):
             return
         self._mappings, self._ignores = other._mappings, other._ignores
-        self._wanted, self._effects = other._wanted, other._effects
+        self._plans, self._effects = other._plans, other._effects
 
     def add(self, call: ApiCall) -> None:
         stats, n = self.analysis.stats, call.count
@@ -189,56 +205,68 @@ class Collector:
             found = self._ignores[action] = any(action.matches(p) for p in self.options.ignore)
         return found
 
-    def _wanted_of(
-        self, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]
-    ) -> tuple[tuple[ActionInfo, ...], bool]:
-        """The actions not ignored, and whether their effects are the same whatever the call's
-        parameters and resources (no action, nor any dependent one, has a resource type)."""
-        found = self._wanted.get(key)
+    def _plan_of(self, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]) -> _Plan:
+        found = self._plans.get(key)
         if found is None:
             wanted = tuple(i for i in infos if not self._ignored(i.action))
             dependents = [
-                self.reference.action_info(*text.split(":", 1))
+                dep
                 for info in wanted
                 for text in info.dependent_actions
+                if (dep := self.reference.action_info(*text.split(":", 1))) is not None
+                and not self._ignored(dep.action)
             ]
-            fixed = not any(i.resource_types for i in wanted) and not any(
-                d.resource_types for d in dependents if d is not None
-            )
-            found = self._wanted[key] = (wanted, fixed)
+            types = tuple(t for i in (*wanted, *dependents) for t in i.resource_types)
+            wildcard = None
+            if types and not self.options.strict and WildcardPlan.applies_to(types):
+                wildcard = WildcardPlan(types)
+            found = self._plans[key] = _Plan(wanted, not types, wildcard)
         return found
 
     def _outcome(
         self, call: ApiCall, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]
     ) -> None:
         kind = _error_kind(call.error_code)
-        wanted, fixed = self._wanted_of(key, infos)
-        if not wanted:
+        plan = self._plan_of(key, infos)
+        if not plan.wanted:
             self.analysis.stats["events_ignored"] += call.count
             return
         if kind == "denied":
-            self._deny(call, wanted, EventValues(call))
+            self._deny(call, plan.wanted, EventValues(call))
             return
         if kind == "unauthenticated":
             self.analysis.stats["events_unauthenticated"] += call.count
             return
         self.analysis.stats["events_granted"] += call.count
-        shape = fixed_shape_of(call, key) if fixed else None
+        shape = fixed_shape_of(call, key) if plan.fixed else None
         if shape is None:
             shape = shape_of(call)
-        counted = self._effects.get(shape) if self._remember else None
+        memo = self._effects if self._remember else {}
+        counted = memo.get(shape)
+        values, abstract = None, None
+        if counted is None and plan.wildcard is not None:
+            # Not this exact call: maybe one that differs only in names and ids.
+            values = EventValues(call)
+            abstract = wildcard_shape_of(call, key, values, plan.wildcard)
+            counted = memo.get(abstract)
+            if counted is not None and len(memo) < _MAX_SHAPES:
+                memo[shape] = counted
         if counted is not None:
             self.remembered += 1
             for action in counted:
                 self.analysis.action_events[action] += call.count
             return
-        effects = effects_of(call, wanted, self.reference, self.options.strict, self._ignored)
+        effects = effects_of(
+            call, plan.wanted, self.reference, self.options.strict, self._ignored, values
+        )
         for effect in effects:
             self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
             if effect.note is not None:
                 self.analysis.notes.add(effect.note)
-        if self._remember and len(self._effects) < _MAX_SHAPES:
-            self._effects[shape] = tuple(e.info.action for e in effects)
+        actions = tuple(e.info.action for e in effects)
+        for remembered in (shape, abstract):
+            if remembered is not None and len(memo) < _MAX_SHAPES:
+                memo[remembered] = actions
 
     def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...], values: EventValues) -> None:
         self.analysis.stats["events_denied"] += call.count

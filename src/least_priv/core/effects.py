@@ -17,7 +17,7 @@ from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, scope_of
+from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
 from least_priv.core.tables import NO_PASSROLE_SOURCES
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
@@ -64,15 +64,37 @@ def fixed_shape_of(call: ApiCall, key: tuple[str, str, str]) -> Hashable | None:
     return (key, call.region, call.identity.invoked_by)
 
 
+def wildcard_shape_of(
+    call: ApiCall, key: tuple[str, str, str], values: EventValues, plan: WildcardPlan
+) -> Hashable:
+    """In wildcard mode, the shape of a call whose actions' resource types ``plan`` covers:
+    names and ids abstracted away (see ``WildcardPlan``), so that GetObject on a thousand
+    keys is one shape. Besides the plan's key, effects depend on the caller and region
+    (kms:ViaService), the passed roles, and the partition, region and account that fill
+    the patterns."""
+    return (
+        key,
+        call.region,
+        call.account,
+        call.identity.invoked_by,
+        values.partition,
+        passed_roles(call),
+        plan.key(values),
+    )
+
+
 def effects_of(
     call: ApiCall,
     infos: Sequence[ActionInfo],
     reference: Reference,
     strict: bool,
     ignored: Callable[[Action], bool],
+    values: EventValues | None = None,
 ) -> tuple[Effect, ...]:
-    """The effects of a call whose permission check passed."""
-    values = EventValues(call)
+    """The effects of a call whose permission check passed (``values``: the call's, when
+    already built)."""
+    if values is None:
+        values = EventValues(call)
     via = via_service(call)
     base: Condition = (("StringEquals", "kms:ViaService", (via,)),) if via else ()
     found = []

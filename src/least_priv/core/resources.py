@@ -346,3 +346,63 @@ def _wildcard_scope(info: ActionInfo, values: EventValues) -> Scope:
         }
         pairs.update((rtype.name, p) for p in patterns)
     return Scope(tuple(sorted(pairs)), account_pin(info, types, call.account))
+
+
+class WildcardPlan:
+    """What the wildcard scopes of a set of resource types (all with a standard head) depend
+    on in an event, as a key: events with equal keys get equal scopes for every one of these
+    types, whatever their names and ids. It is the ``_patterns`` view of an event:
+
+    - an ARN counts through its service, which of the types' templates it matches, and its
+      partition, region and account (``_generalise``);
+    - any other value counts through its key and, for ``_clean``, whether it is empty,
+      whether it starts with "/", and which of the templates' literals it starts with or is.
+
+    Keys, not values, decide which types are tried (``_candidates``), and the scopes take
+    any value of a key, so the key is a set: order and repetition do not count.
+    """
+
+    def __init__(self, types: tuple[ResourceType, ...]) -> None:
+        regexes: dict[str, list[re.Pattern[str]]] = defaultdict(list)
+        literals: dict[str, set[str]] = defaultdict(set)
+        for rtype in dict.fromkeys(types):
+            service, names = _template_parts(rtype.arn_template)
+            regexes[service].append(_template_regex(rtype.arn_template))
+            for var in names:
+                if literal := _literal(rtype.arn_template, var):
+                    literals[literal[0]].add(literal)
+        self._regexes = {k: tuple(v) for k, v in regexes.items()}
+        self._literals = {k: tuple(sorted(v)) for k, v in literals.items()}  # by first character
+
+    @staticmethod
+    def applies_to(types: tuple[ResourceType, ...]) -> bool:
+        return all(_standard_head(t.arn_template) for t in types)
+
+    def key(self, values: EventValues) -> frozenset[tuple[object, ...]]:
+        found: set[tuple[object, ...]] = set()
+        for arn in values.arns:
+            fields = arn.split(":", 3)
+            service = fields[2] if len(fields) > 2 else None
+            matches = tuple(
+                r.fullmatch(arn) is not None for r in self._regexes.get(service or "", ())
+            )
+            try:
+                head = parse_arn(arn)
+                parsed: tuple[str, str, str] | None = (head.partition, head.region, head.account)
+            except ValueError:
+                parsed = None
+            found.add(("arn", service, matches, parsed))
+        for where, index in (("nested", values.nested), ("top", values.top)):
+            for key, texts in index.items():
+                for text in texts:
+                    found.add((where, key, *self._form(text)))
+        return frozenset(found)
+
+    def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
+        stripped = value.lstrip("/")
+        starts = frozenset(
+            (literal, stripped == literal)
+            for literal in self._literals.get(stripped[:1], ())
+            if stripped.startswith(literal)
+        )
+        return value == "", value.startswith("/"), starts
