@@ -22,7 +22,7 @@ from least_priv.config import (
 )
 from least_priv.errors import UsageError, as_project_error
 from least_priv.github import runner
-from least_priv.render.text import md
+from least_priv.render.text import encodable, escape_unencodable_output, md
 
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -138,7 +138,7 @@ def write_policy(settings: Settings, outcome: Outcome) -> list[Path]:
 def _outputs(settings: Settings, outcome: Outcome) -> dict[str, str]:
     assert settings.policy_path is not None
     return {
-        "policy": "".join(outcome.texts),
+        "policy": encodable("".join(outcome.texts)),  # as the file holds it
         "policy-path": settings.policy_path.as_posix(),
         "changed": "true" if outcome.changed else "false",
         "actions-added": str(len(outcome.diff.added)),
@@ -221,6 +221,7 @@ def _pull_line(pull: dict[str, str]) -> str:
 
 def main() -> int:
     """The action's entry point. Exit 0 done, 1 an error, 2 bad inputs."""
+    escape_unencodable_output()
     runner.mask(runner.read_input("github-token"))
     workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     try:

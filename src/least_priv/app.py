@@ -31,6 +31,7 @@ from least_priv.iam.reference import IamReference
 from least_priv.parallel import collect, worker_count, worth_it
 from least_priv.render.markdown import render_summary
 from least_priv.render.report import build_report
+from least_priv.render.text import clip
 from least_priv.sources.aws import client_config
 from least_priv.sources.base import Source, Warn
 from least_priv.sources.local import LocalSource
@@ -84,16 +85,35 @@ def read_existing(path: Path | None) -> tuple[PolicyDocument | None, str]:
         raise InputError(f"--policy-path {path} is a folder; give the policy JSON file")
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"--policy-path {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
         raise InputError(
             f"--policy-path {path} cannot be read ({exc}); check the path and its permissions"
         ) from None
     try:
-        return parse_policy(text), text
+        return parse_policy(text.removeprefix("\ufeff")), text  # a BOM is no part of the JSON
     except PolicyFormatError as exc:
         raise InputError(
             f"--policy-path {path} is not a valid IAM policy: {exc}; fix it or point to another file"
         ) from None
+
+
+def _check_preserved(existing: PolicyDocument | None, settings: Settings) -> None:
+    """Every Sid to preserve must be in the existing policy: a misspelt one would let
+    ``replace`` drop the statement it was meant to keep."""
+    if existing is None:
+        return
+    sids = [s.sid for s in existing.statements if s.sid]
+    missing = [sid for sid in settings.preserve_sids if sid not in sids]
+    if missing:
+        raise InputError(
+            f"--preserve-sids {', '.join(missing)}: no statement of {settings.policy_path} has "
+            f"this Sid (its Sids: {', '.join(sids) or 'none'}); correct the name or leave it out"
+        )
 
 
 def quiet_gc() -> None:
@@ -123,6 +143,8 @@ def analyse(
     for index, source in enumerate(opened.events):
         last = index == len(opened.events) - 1 and not opened.generators
         _collect(source, collector, 1 if settings.plain else worker_count(), warn, not last)
+        if isinstance(source, LocalSource):
+            source.require_evidence()
     findings: list[Finding] = []
     stats = [s.stats.as_dict() for s in opened.events]
     for generator in opened.generators:
@@ -217,9 +239,10 @@ def run(
 ) -> Outcome:
     reference = reference or IamReference()
     existing, old_text = read_existing(settings.policy_path)
+    _check_preserved(existing, settings)
     analysis, source_stats, source_findings = analyse(settings, reference, warn, clients, progress)
     for key, reason in sorted(analysis.unmapped_reasons.items()):
-        warn(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}")
+        warn(clip(f"unmapped: {key[0]} {key[1]} ({analysis.unmapped[key]} events): {reason}", 500))
     if analysis.stats["events_matched"] == 0:
         warn(
             f"no event of {settings.principal.text} in the window; check --principal-arn and the window"
@@ -237,7 +260,14 @@ def run(
     try:
         documents = split_policy(document, merged.preserved)
     except ValueError as exc:
-        raise InputError(f"cannot fit the policy into IAM's 6,144-character limit: {exc}") from None
+        fix = (
+            "preserve fewer or shorter statements (--preserve-sids)"
+            if merged.preserved and "preserved" in str(exc)
+            else "use --mode wildcard, or leave the action out with --ignore-action"
+        )
+        raise InputError(
+            f"cannot fit the policy into IAM's 6,144-character limit: {exc}; {fix}"
+        ) from None
     findings: list[Finding] = sorted({*analysis.notes, *notes, *merged.findings, *source_findings})
     if len(documents) > 1:
         findings.append(
@@ -291,7 +321,9 @@ def write_atomic(path: Path, text: str) -> None:
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # Lone surrogates (a \udXXX escape in a broken event, a file name that is not
+        # UTF-8) become \udXXX again: valid JSON.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -303,26 +335,38 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object]) -> None:
-    """Write the policy, report and summary files (all or, on error, the policy unchanged)."""
+    """Write the report, the summary and then the policy files: a failure leaves the policy
+    unchanged."""
     target = _target(settings)
+    flag = "--output" if settings.output else "--policy-path"
     if settings.report:
         _check_writable(settings.report, "--report")
     if settings.summary:
         _check_writable(settings.summary, "--summary")
+    if target is not None:
+        _check_writable(target, flag)
+    if settings.report:
+        report = json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n"
+        _write(settings.report, report, "--report")
+    if settings.summary:
+        _write(settings.summary, outcome.summary, "--summary")
     if target is None:
         stdout("".join(outcome.texts))
     else:
-        _check_writable(target, "--output" if settings.output else "--policy-path")
         for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
-            write_atomic(path, text)
+            _write(path, text, flag)
         for path in stale_parts(target, len(outcome.texts)):
             path.unlink()
-    if settings.report:
-        write_atomic(
-            settings.report, json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n"
-        )
-    if settings.summary:
-        write_atomic(settings.summary, outcome.summary)
+
+
+def _write(path: Path, text: str, flag: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(
+            f"{flag} {path} cannot be written ({exc.strerror or exc}); check that its folder "
+            "exists and is writable"
+        ) from None
 
 
 def _check_writable(path: Path, flag: str) -> None:

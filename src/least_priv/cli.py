@@ -21,14 +21,25 @@ from least_priv.config import (
     timeout_minutes,
 )
 from least_priv.errors import as_project_error
-from least_priv.render.text import one_line
+from least_priv.render.text import escape_unencodable_output, one_line
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"error: {one_line(message)}\n")
+        sys.stderr.write(f"error: {one_line(message)}; see {self.prog} --help\n")
         raise SystemExit(2)
+
+
+def _given(text: str) -> str:
+    """A flag's value; an empty one is a usage error (``--source ""`` is not the current
+    folder, ``--start-time ""`` not "no window")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a value or leave the flag out")
+    return text
+
+
+def _file(text: str) -> Path:
+    return Path(_given(text))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument(
         "--source",
+        type=_given,
         action="append",
         required=True,
         metavar="SRC",
@@ -63,13 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for Access Analyzer or Athena (default 30)",
     )
     window = gen.add_mutually_exclusive_group()
-    window.add_argument("--lookback-hours", type=float, metavar="N")
-    window.add_argument("--start-time", metavar="ISO8601")
-    gen.add_argument("--end-time", metavar="ISO8601")
+    window.add_argument("--lookback-hours", type=_given, metavar="N")
+    window.add_argument("--start-time", type=_given, metavar="ISO8601")
+    gen.add_argument("--end-time", type=_given, metavar="ISO8601")
     gen.add_argument("--mode", choices=MODES, default="wildcard")
     gen.add_argument("--merge", choices=MERGES, default="replace")
     gen.add_argument(
-        "--policy-path", type=Path, metavar="FILE", help="existing policy to merge into"
+        "--policy-path", type=_file, metavar="FILE", help="existing policy to merge into"
     )
     gen.add_argument("--preserve-sids", default="", metavar="SID[,SID...]")
     star = gen.add_mutually_exclusive_group()
@@ -81,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE|-",
         help="where to write the policy (default: --policy-path, else stdout)",
     )
-    gen.add_argument("--report", type=Path, metavar="FILE")
-    gen.add_argument("--summary", type=Path, metavar="FILE")
+    gen.add_argument("--report", type=_file, metavar="FILE")
+    gen.add_argument("--summary", type=_file, metavar="FILE")
     return parser
 
 
@@ -117,6 +129,7 @@ def _warn(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    escape_unencodable_output()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (2) and --help/--version (0)

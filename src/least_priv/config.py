@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from least_priv.core.event import parse_time
@@ -32,17 +32,25 @@ class Settings:
     access_role_arn: str = ""
     region: str = ""
     timeout_minutes: float = 30.0
-    plain: bool = False  # LEAST_PRIV_PLAIN=1: parse every record, one process, no memo (a reference run)
+    # LEAST_PRIV_PLAIN=1: parse every record, one process, no memo (a reference run).
+    plain: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
 def _time(flag: str, text: str) -> datetime:
     try:
-        return parse_time(text)
+        moment = parse_time(text)
     except ValueError:
         raise UsageError(
             f"{flag} {text!r} is not an ISO 8601 time; write e.g. 2026-11-20T10:00:00Z"
         ) from None
+    try:
+        moment.astimezone(UTC)  # in range in UTC too (year 1 at +01:00 is not)
+    except OverflowError:
+        raise UsageError(
+            f"{flag} {text!r} is out of range; write e.g. 2026-11-20T10:00:00Z"
+        ) from None
+    return moment
 
 
 def resolve_window(
@@ -62,7 +70,12 @@ def resolve_window(
             raise UsageError(
                 f"--lookback-hours {lookback_hours} must be more than 0 and at most 8784 (a year)"
             )
-        return Window(now - timedelta(hours=hours), now)
+        since = now - timedelta(hours=hours)
+        if since >= now:
+            raise UsageError(
+                f"--lookback-hours {lookback_hours} is shorter than a microsecond; give e.g. 24"
+            )
+        return Window(since, now)
     if end and not start:
         raise UsageError("--end-time needs --start-time")
     start_at = _time("--start-time", start) if start else None
@@ -82,9 +95,22 @@ def split_list(text: str | None) -> tuple[str, ...]:
 
 def principal_of(text: str) -> Principal:
     try:
-        return parse_principal(text)
+        text.encode("utf-8")
+        principal = parse_principal(text)
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "backslashreplace").decode()
+        raise UsageError(
+            f"--principal-arn '{shown}' is not UTF-8 text; give the ARN as IAM shows it"
+        ) from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    named = principal.name and (principal.kind != "session" or principal.session)
+    if principal.kind != "any" and not named:
+        raise UsageError(
+            f"--principal-arn {text!r} names no role, user or session (it ends with '/'); "
+            "give the full ARN, e.g. arn:aws:iam::123456789012:role/NAME"
+        )
+    return principal
 
 
 def choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:

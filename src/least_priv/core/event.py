@@ -58,12 +58,34 @@ class ApiCall:
         return self.source.split(".", 1)[0]
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+def _wrong_type(where: str, value: object, wanted: str) -> EventFormatError:
+    kind = _JSON_TYPES.get(type(value), "a number")
+    return EventFormatError(f"{where} is {kind}, not {wanted}")
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str = "") -> str:
+    """The string at ``key``; ``""`` when absent or null; any other type makes the record
+    invalid (a wrong value could change what is granted)."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    raise _wrong_type(where + key, value, "a string")
+
+
+def _mapping(raw: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
+    """The object at ``key``; empty when absent or null; any other type makes the record
+    invalid."""
+    value = raw.get(key)
+    if isinstance(value, Mapping):
+        return value
+    if value is None:
+        return {}
+    raise _wrong_type(where + key, value, "an object")
 
 
 def parse_time(text: str) -> datetime:
@@ -73,37 +95,42 @@ def parse_time(text: str) -> datetime:
 
 
 def _identity(raw: Mapping[str, Any]) -> Identity:
-    issuer = _mapping(_mapping(raw.get("sessionContext")).get("sessionIssuer"))
+    where = "userIdentity."
+    context = _mapping(raw, "sessionContext", where)
+    issuer = _mapping(context, "sessionIssuer", where + "sessionContext.")
     return Identity(
-        type=_text(raw.get("type")),
-        arn=_text(raw.get("arn")),
-        account_id=_text(raw.get("accountId")),
-        issuer_arn=_text(issuer.get("arn")),
-        invoked_by=_text(raw.get("invokedBy")),
+        type=_text(raw, "type", where),
+        arn=_text(raw, "arn", where),
+        account_id=_text(raw, "accountId", where),
+        issuer_arn=_text(issuer, "arn", where + "sessionContext.sessionIssuer."),
+        invoked_by=_text(raw, "invokedBy", where),
     )
 
 
 def _resources(raw: object) -> tuple[EventResource, ...]:
-    if not isinstance(raw, list):
+    if raw is None:
         return ()
+    if not isinstance(raw, list):
+        raise _wrong_type("resources", raw, "an array")
     found = []
     for item in raw:
-        item_map = _mapping(item)
-        arn = _text(item_map.get("ARN") or item_map.get("arn"))
+        if not isinstance(item, Mapping):
+            raise _wrong_type("resources[]", item, "an object")
+        arn = _text(item, "ARN", "resources[].") or _text(item, "arn", "resources[].")
         if arn:
-            found.append(EventResource(_text(item_map.get("type")), arn))
+            found.append(EventResource(_text(item, "type", "resources[]."), arn))
     return tuple(found)
 
 
 def _event_time(record: Mapping[str, Any]) -> datetime | None:
     # Logstash-shipped copies carry @timestamp instead of eventTime.
-    text = _text(record.get("eventTime")) or _text(record.get("@timestamp"))
+    text = _text(record, "eventTime") or _text(record, "@timestamp")
     if not text:
         return None
     try:
         return parse_time(text)
     except ValueError:
-        return None
+        raise EventFormatError(f"eventTime {text[:40]!r} is not an ISO 8601 time") from None
 
 
 def parse_event(record: object) -> ApiCall:
@@ -112,21 +139,24 @@ def parse_event(record: object) -> ApiCall:
         raise EventFormatError("a record is not a JSON object")
     source, name = record.get("eventSource"), record.get("eventName")
     if not isinstance(source, str) or not isinstance(name, str) or not source or not name:
+        for key, value in (("eventSource", source), ("eventName", name)):
+            if value is not None and not isinstance(value, str):
+                raise _wrong_type(key, value, "a string")
         raise EventFormatError("a record has no eventSource/eventName")
-    identity = _identity(_mapping(record.get("userIdentity")))
+    identity = _identity(_mapping(record, "userIdentity"))
     return ApiCall(
-        event_id=_text(record.get("eventID")),
+        event_id=_text(record, "eventID"),
         event_time=_event_time(record),
         source=source,
         name=name,
-        region=_text(record.get("awsRegion")),
-        account=_text(record.get("recipientAccountId")) or identity.account_id,
+        region=_text(record, "awsRegion"),
+        account=_text(record, "recipientAccountId") or identity.account_id,
         identity=identity,
-        error_code=_text(record.get("errorCode")),
-        event_type=_text(record.get("eventType")),
+        error_code=_text(record, "errorCode"),
+        event_type=_text(record, "eventType"),
         resources=_resources(record.get("resources")),
-        request=_mapping(record.get("requestParameters")),
-        response=_mapping(record.get("responseElements")),
+        request=_mapping(record, "requestParameters"),
+        response=_mapping(record, "responseElements"),
     )
 
 

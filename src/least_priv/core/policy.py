@@ -93,28 +93,52 @@ def _check_statement(raw: object, path: str) -> Statement:
     stmt.actions, stmt.not_actions, stmt.resources  # noqa: B018 - validates their shapes
     if "Sid" in raw and not isinstance(raw["Sid"], str):
         raise PolicyFormatError(f"{path}.Sid must be a string")
+    if "Condition" in raw and not isinstance(raw["Condition"], Mapping):
+        raise PolicyFormatError(f"{path}.Condition must be an object of condition operators")
     return stmt
+
+
+def _no_constant(name: str) -> object:
+    raise PolicyFormatError(f"not valid JSON: {name} is not a JSON number")
+
+
+def _unique_sids(statements: tuple[Statement, ...]) -> None:
+    first: dict[str, str] = {}
+    for stmt in statements:
+        if stmt.sid and stmt.sid in first:
+            raise PolicyFormatError(
+                f"{first[stmt.sid]} and {stmt.path} have the same Sid {stmt.sid!r} "
+                "(IAM needs each Sid once)"
+            )
+        first.setdefault(stmt.sid, stmt.path)
 
 
 def parse_policy(text: str) -> PolicyDocument:
     """Parse a policy document; raise ``PolicyFormatError`` naming what is wrong and where."""
+    if not text.strip():
+        raise PolicyFormatError("the file is empty")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise PolicyFormatError(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError:
+        raise PolicyFormatError("JSON nested too deeply to be a policy") from None
     if not isinstance(raw, dict):
         raise PolicyFormatError("the document must be a JSON object with Version and Statement")
     version = raw.get("Version", VERSION)
     if version not in ("2012-10-17", "2008-10-17"):
         raise PolicyFormatError(f'Version must be "2012-10-17", not {version!r}')
-    statements = raw.get("Statement")
+    if "Statement" not in raw:
+        raise PolicyFormatError('it has no Statement; add "Statement": [...]')
+    statements = raw["Statement"]
     if isinstance(statements, Mapping):
         statements = [statements]
     if not isinstance(statements, list):
         raise PolicyFormatError("Statement must be a list of statements")
     parsed = tuple(_check_statement(s, f"Statement[{i}]") for i, s in enumerate(statements))
+    _unique_sids(parsed)
     extra = {k: v for k, v in raw.items() if k not in ("Version", "Statement")}
     return PolicyDocument(str(version), parsed, extra)
 

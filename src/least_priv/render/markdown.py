@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from least_priv.render.text import md
+from least_priv.render.text import clip, md
 
 _MAX_ROWS = 100
+_MAX_CELL = 300  # characters of one cell: a 20 MB event name stays in the JSON report
 
 
 def _by_service(actions: list[str]) -> dict[str, list[str]]:
@@ -19,7 +20,10 @@ def _by_service(actions: list[str]) -> dict[str, list[str]]:
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows[:_MAX_ROWS]]
+    lines += [
+        "| " + " | ".join(md(clip(str(c), _MAX_CELL)) for c in row) + " |"
+        for row in rows[:_MAX_ROWS]
+    ]
     if len(rows) > _MAX_ROWS:
         lines.append(f"\n{len(rows) - _MAX_ROWS} more rows in the JSON report.")
     return [*lines, ""]

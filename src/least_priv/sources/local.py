@@ -22,6 +22,7 @@ from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.scan import candidate_records, loads
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_TOO_DEEP = "JSON nested too deeply to be CloudTrail"
 
 
 class FileFormatError(ValueError):
@@ -36,18 +37,25 @@ def _records_of_document(doc: object) -> list[Any]:
             return [_lookup_event(e) for e in doc["Events"]]
         if "eventSource" in doc:
             return [doc]
+        for key in ("Records", "Events"):
+            if key in doc:
+                raise FileFormatError(f"{key} is not a list of events")
     if isinstance(doc, list):
         return doc
     raise FileFormatError("JSON but not CloudTrail (no Records, Events or eventSource)")
 
 
 def _lookup_event(item: object) -> object:
-    text = item.get("CloudTrailEvent") if isinstance(item, dict) else None
-    if not isinstance(text, str):
+    """The CloudTrail record of one LookupEvents item: its ``CloudTrailEvent`` (a JSON
+    string, or already an object); an item without one is kept as it is."""
+    event = item.get("CloudTrailEvent") if isinstance(item, dict) else None
+    if isinstance(event, dict):
+        return event
+    if not isinstance(event, str):
         return item
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return json.loads(event)
+    except (json.JSONDecodeError, RecursionError):
         return None
 
 
@@ -97,12 +105,16 @@ def parse_log_bytes(data: bytes) -> list[Any]:
         document = loads(data)
     except (ValueError, UnicodeDecodeError):
         pass
+    except RecursionError:
+        raise FileFormatError(_TOO_DEEP) from None
     else:
         return _records_of_document(document)
     try:
         return parse_log_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise FileFormatError("not UTF-8 text (binary file?)") from None
+    except RecursionError:
+        raise FileFormatError(_TOO_DEEP) from None
 
 
 class LocalSource:
@@ -141,33 +153,60 @@ class LocalSource:
                 continue
             yield from calls_of_records(str(path), records, self.stats, warn)
 
+    def require_evidence(self) -> None:
+        """Raise when not one file could be read: a policy built from no evidence would
+        take every permission away."""
+        if self.stats.files_read:
+            return
+        skipped, folder = self.stats.files_skipped, self.path.is_dir()
+        fix = "give the file or folder holding the CloudTrail logs (.json, .json.gz)"
+        if not skipped:
+            what = "holds no log file" if folder else "is neither a file nor a folder"
+            raise InputError(f"--source {self.path} {what}; {fix}")
+        first = skipped[0]
+        if folder:
+            what = f": none of its {len(skipped)} files holds CloudTrail events ({first['file']}: "
+        else:
+            what = " holds no CloudTrail events ("
+        raise InputError(f"--source {self.path}{what}{first['reason']}); {fix}")
+
     def _records(self, data: bytes) -> list[Any]:
-        if self.needle is not None:
-            found = candidate_records(data, self.needle)
-            if found is not None:
-                self.stats.records_unread += found[1]
-                return found[0]
-        return parse_log_bytes(data)
+        try:
+            if self.needle is not None:
+                found = candidate_records(data, self.needle)
+                if found is not None:
+                    self.stats.records_unread += found[1]
+                    return found[0]
+            return parse_log_bytes(data)
+        except RecursionError:
+            raise FileFormatError(_TOO_DEEP) from None
 
 
 def calls_of_records(
     where: str, records: list[Any], stats: SourceStats, warn: Warn
 ) -> Iterator[ApiCall]:
     """The CloudTrail events among one file's raw records; counts files and records in
-    ``stats``; a file with records but no event is skipped with one warning."""
-    valid = 0
+    ``stats``; a file with records but no event is skipped with one warning, records that
+    are no event are left out with one warning per file."""
+    valid, first_error = 0, ""
     for record in records:
         try:
             call = parse_event(record)
-        except EventFormatError:
+        except EventFormatError as exc:
             stats.records_invalid += 1
+            first_error = first_error or str(exc)
             continue
         valid += 1
         stats.records += 1
         yield call
     if records and not valid:
-        reason = "no record is a CloudTrail event (no eventSource/eventName)"
+        reason = f"no record is a CloudTrail event ({first_error})"
         stats.files_skipped.append({"file": where, "reason": reason})
         warn(f"skipped {where}: {reason}")
-    else:
-        stats.files_read += 1
+        return
+    stats.files_read += 1
+    if first_error:
+        invalid = len(records) - valid
+        warn(
+            f"{where}: {invalid} of {len(records)} records left out, not CloudTrail events ({first_error})"
+        )
