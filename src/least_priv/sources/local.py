@@ -12,15 +12,25 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.scan import candidate_records, loads
 
+try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
+    from isal import igzip, isal_zlib
+
+    _gunzip: Callable[[bytes], bytes] = igzip.decompress
+    # The stubs declare ``error`` an instance; it is the exception class IsalError.
+    _ISAL_ERRORS: tuple[type[Exception], ...] = (cast("type[Exception]", isal_zlib.error),)
+except ImportError:  # pragma: no cover - isal is a dependency; this keeps a source checkout working
+    _gunzip, _ISAL_ERRORS = gzip.decompress, ()
+
+_GZIP_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, *_ISAL_ERRORS)
 _GZIP_MAGIC = b"\x1f\x8b"
 _TOO_DEEP = "JSON nested too deeply to be CloudTrail"
 
@@ -93,8 +103,8 @@ def decompress_log(data: bytes) -> bytes:
     """A log file's bytes, gunzipped when they are gzip (by magic, not by name)."""
     if data[:2] == _GZIP_MAGIC:
         try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
+            return _gunzip(data)
+        except _GZIP_ERRORS as exc:
             raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
     return data
 
