@@ -36,6 +36,7 @@ from least_priv.sources.aws import client_config
 from least_priv.sources.base import Source, Warn
 from least_priv.sources.local import LocalSource
 from least_priv.sources.registry import Clients, open_sources
+from least_priv.sources.scan import dump
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def analyse(
         ignore=(*DEFAULT_IGNORED_ACTIONS, *settings.ignore_actions),
     )
     collector = Collector(
-        settings.principal, settings.window, reference, options, remember=not settings.plain
+        settings.principal, settings.window, reference, options, not settings.plain, dump
     )
     for index, source in enumerate(opened.events):
         last = index == len(opened.events) - 1 and not opened.generators

@@ -22,6 +22,7 @@ from least_priv.core.analysis import Analysis, Collector, Options
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.local import LocalSource
+from least_priv.sources.scan import dump
 
 MIN_BYTES = 4 * 1024 * 1024  # below this a folder is read faster in one process
 PARTS_PER_WORKER = 4  # small parts even out files of different sizes
@@ -61,7 +62,7 @@ def _run(job: Job) -> PartResult:
         gc.set_threshold(50_000, 20, 100)
     warnings: list[str] = []
     source = LocalSource(job.path, job.needle, job.files)
-    collector = Collector(job.principal, job.window, _REFERENCE, job.options)
+    collector = Collector(job.principal, job.window, _REFERENCE, job.options, dump=dump)
     if _PREVIOUS is not None:  # the parts of one read are merged together: share the memo
         collector.remember_from(_PREVIOUS)
     _PREVIOUS = collector

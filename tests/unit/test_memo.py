@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.effects import Dump, dump_repr
 from least_priv.core.event import parse_event
 from least_priv.core.select import Window, parse_principal
 from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
 from least_priv.iam.reference import IamReference
+from least_priv.sources import scan
 from tests.conftest import ROLE_ARN, record
 
 ROLE = "arn:aws:iam::111122223333:role/app"
@@ -28,6 +30,7 @@ VALUES = [
     "arn:aws:s3:::demo-bucket/a/b.txt", "arn:aws:s3:::demo-bucket",
     "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "arn:aws-cn:ec2:cn-north-1:111122223333:vpc/vpc-0a1b2c3d4e5f60718",
+    "lone-\ud800-surrogate",  # orjson cannot write it: the shape falls back to repr
 ]  # fmt: skip
 KEYS = [
     "bucketName", "key", "vpcId", "subnetId", "groupId", "instanceId", "role", "roleArn",
@@ -43,7 +46,7 @@ OPERATIONS = [
 ]  # fmt: skip
 
 json_values = st.recursive(
-    st.sampled_from(VALUES) | st.integers(0, 3) | st.none(),
+    st.sampled_from(VALUES) | st.sampled_from([0, 1, 3, 1.0, True, 2**70]) | st.none(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
     max_leaves=8,
 )  # fmt: skip
@@ -72,10 +75,16 @@ def _records(drawn: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _analyse(reference: IamReference, records: list[Any], strict: bool, remember: bool) -> Analysis:
+def _analyse(
+    reference: IamReference,
+    records: list[Any],
+    strict: bool,
+    remember: bool,
+    dump: Dump = dump_repr,
+) -> Analysis:
     options = Options(strict, DEFAULT_IGNORED_ACTIONS)
     collector = Collector(
-        parse_principal(ROLE_ARN), Window(None, None), reference, options, remember=remember
+        parse_principal(ROLE_ARN), Window(None, None), reference, options, remember, dump
     )
     for rec in records:
         collector.add(parse_event(rec))
@@ -92,7 +101,9 @@ def test_remembering_never_changes_the_analysis(
     # Repeat some calls (new event ids) so that remembered shapes are used, not only stored.
     repeats = data.draw(st.lists(st.integers(0, len(drawn) - 1), max_size=8))
     records = _records(drawn + [drawn[i] for i in repeats])
-    remembered = _analyse(reference, records, strict, remember=True)
+    # Shapes written by repr (the core's own) or by orjson (what the CLI injects).
+    dump = data.draw(st.sampled_from([dump_repr, scan.dump]))
+    remembered = _analyse(reference, records, strict, remember=True, dump=dump)
     afresh = _analyse(reference, records, strict, remember=False)
     assert remembered.grants == afresh.grants
     assert remembered.action_events == afresh.action_events
@@ -197,3 +208,14 @@ def test_calls_that_differ_only_in_names_and_ids_are_one_shape(reference: IamRef
     (grant,) = collector.analysis.grants
     assert collector.analysis.grants[grant] == {("object", "arn:aws:s3:::*/*")}
     assert collector.analysis.action_events[grant.action] == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [({"n": 1}, {"n": 1.0}), ({"n": 1}, {"n": True}), ({"a": "x"}, {"a": "\ud800"})],
+    ids=["int-float", "int-bool", "surrogate"],
+)
+def test_the_injected_dump_tells_json_values_apart(first: Any, second: Any) -> None:
+    assert scan.dump(first) != scan.dump(second)
+    assert scan.dump(first) == scan.dump(dict(first))
+    assert scan.dump({"big": 2**70}).startswith(b"r")  # past orjson's integers: repr

@@ -12,6 +12,8 @@ from datetime import datetime
 from least_priv.core.action import Action
 from least_priv.core.effects import (
     Condition,
+    Dump,
+    dump_repr,
     effects_of,
     fixed_shape_of,
     shape_of,
@@ -98,6 +100,8 @@ def event_key(event_id: str) -> int:
 
 def _error_kind(code: str) -> str:
     """'denied', 'unauthenticated' or '' (the permission check passed, or no error)."""
+    if not code:
+        return ""
     norm = code.lower().removeprefix("client.").removeprefix("server.")
     if not norm:
         return ""
@@ -126,6 +130,7 @@ class Collector:
         reference: Reference,
         options: Options,
         remember: bool = True,
+        dump: Dump = dump_repr,
     ) -> None:
         self.principal, self.window, self.reference, self.options = (
             principal,
@@ -133,7 +138,8 @@ class Collector:
             reference,
             options,
         )
-        self.analysis = Analysis()
+        self._analysis = Analysis()
+        self._dump = dump
         self._generated: set[Action] = set()
         # Asked for every event and depending on few values: remembered.
         self._mappings: dict[tuple[str, str, str], MappingResult] = {}
@@ -144,6 +150,18 @@ class Collector:
         self._effects: dict[Hashable, tuple[Action, ...]] = {}
         self._remember = remember
         self.remembered = 0  # calls whose effects were remembered, not worked out
+        self._repeats: dict[Hashable, int] = {}  # events of remembered shapes, not yet counted
+
+    @property
+    def analysis(self) -> Analysis:
+        """What the calls added so far amount to."""
+        if self._repeats:
+            counts = self._analysis.action_events
+            for shape, events in self._repeats.items():
+                for action in self._effects[shape]:
+                    counts[action] += events
+            self._repeats = {}
+        return self._analysis
 
     def remember_from(self, other: Collector) -> None:
         """Share ``other``'s memo. Only for parts of one read whose analyses are all merged
@@ -158,7 +176,7 @@ class Collector:
         self._plans, self._effects = other._plans, other._effects
 
     def add(self, call: ApiCall) -> None:
-        stats, n = self.analysis.stats, call.count
+        stats, n = self._analysis.stats, call.count
         stats["events_read"] += n
         if not self.principal.matches(call):
             return
@@ -169,10 +187,10 @@ class Collector:
         if call.event_id:
             # CloudTrail may deliver an event twice; copies of a log folder hold it twice too.
             seen = event_key(call.event_id)
-            if seen in self.analysis.event_ids:
+            if seen in self._analysis.event_ids:
                 stats["events_duplicate"] += n
                 return
-            self.analysis.event_ids.add(seen)
+            self._analysis.event_ids.add(seen)
         stats["events_matched"] += n
         self._seen(call.event_time)
         mapping_key = (call.event_type, call.source, call.name)
@@ -184,20 +202,22 @@ class Collector:
             return
         if not isinstance(result, Mapped):
             key = (call.source, call.name)
-            self.analysis.unmapped[key] += n
-            self.analysis.unmapped_reasons[key] = result.reason
+            self._analysis.unmapped[key] += n
+            self._analysis.unmapped_reasons[key] = result.reason
             return
         self._outcome(call, mapping_key, result.actions)
 
     def add_unread(self, count: int) -> None:
         """Records a source skipped unparsed because they cannot be the principal's."""
-        self.analysis.stats["events_read"] += count
+        self._analysis.stats["events_read"] += count
 
     def _seen(self, moment: datetime | None) -> None:
-        a = self.analysis
+        a = self._analysis
         if moment is not None:
-            a.first_seen = moment if a.first_seen is None else min(a.first_seen, moment)
-            a.last_seen = moment if a.last_seen is None else max(a.last_seen, moment)
+            if a.first_seen is None or moment < a.first_seen:
+                a.first_seen = moment
+            if a.last_seen is None or moment > a.last_seen:
+                a.last_seen = moment
 
     def _ignored(self, action: Action) -> bool:
         found = self._ignores.get(action)
@@ -229,18 +249,18 @@ class Collector:
         kind = _error_kind(call.error_code)
         plan = self._plan_of(key, infos)
         if not plan.wanted:
-            self.analysis.stats["events_ignored"] += call.count
+            self._analysis.stats["events_ignored"] += call.count
             return
         if kind == "denied":
             self._deny(call, plan.wanted, EventValues(call))
             return
         if kind == "unauthenticated":
-            self.analysis.stats["events_unauthenticated"] += call.count
+            self._analysis.stats["events_unauthenticated"] += call.count
             return
-        self.analysis.stats["events_granted"] += call.count
-        shape = fixed_shape_of(call, key) if plan.fixed else None
+        self._analysis.stats["events_granted"] += call.count
+        shape = fixed_shape_of(call, key, self._dump) if plan.fixed else None
         if shape is None:
-            shape = shape_of(call)
+            shape = shape_of(call, self._dump)
         memo = self._effects if self._remember else {}
         counted = memo.get(shape)
         values, abstract = None, None
@@ -253,8 +273,9 @@ class Collector:
                 memo[shape] = counted
         if counted is not None:
             self.remembered += 1
-            for action in counted:
-                self.analysis.action_events[action] += call.count
+            # Counted per shape; the actions' counts are added up when the analysis is read.
+            kept = shape if shape in memo else abstract
+            self._repeats[kept] = self._repeats.get(kept, 0) + call.count
             return
         effects = effects_of(
             call, plan.wanted, self.reference, self.options.strict, self._ignored, values
@@ -262,19 +283,19 @@ class Collector:
         for effect in effects:
             self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
             if effect.note is not None:
-                self.analysis.notes.add(effect.note)
+                self._analysis.notes.add(effect.note)
         actions = tuple(e.info.action for e in effects)
         for remembered in (shape, abstract):
             if remembered is not None and len(memo) < _MAX_SHAPES:
                 memo[remembered] = actions
 
     def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...], values: EventValues) -> None:
-        self.analysis.stats["events_denied"] += call.count
+        self._analysis.stats["events_denied"] += call.count
         for info in infos:
             scope = scope_of(info, values, strict=True)
             resource = next((arn for _, arn in scope.resources), "*")
             when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
-            self.analysis.denied.append(
+            self._analysis.denied.append(
                 Denied(call.event_id, when, str(info.action), call.error_code, resource)
             )
 
@@ -287,12 +308,12 @@ class Collector:
                 *condition,
                 ("StringEquals", scope.account_pin[0], (scope.account_pin[1],)),
             )
-        self.analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(
+        self._analysis.grants.setdefault(Grant(action, tuple(sorted(condition))), set()).update(
             scope.resources
         )
-        self.analysis.action_events[action] += count
+        self._analysis.action_events[action] += count
         for type_name in scope.fallbacks:
-            self.analysis.notes.add(
+            self._analysis.notes.add(
                 finding(
                     "RESOURCE_FALLBACK",
                     f"{action}: no exact {type_name} ARN in {where}; "
@@ -300,7 +321,7 @@ class Collector:
                 )
             )
         if scope.unscoped:
-            self.analysis.notes.add(
+            self._analysis.notes.add(
                 finding(
                     "RESOURCE_UNSCOPED",
                     f"{action}: {where} name none of its {len(info.resource_types)} resource types; allowed on *",
@@ -312,12 +333,12 @@ class Collector:
         events' (more exact) resources; service-level entries are never granted."""
         for text in statement.actions:
             if is_service_level(text):
-                self.analysis.service_level.add(text.split(":", 1)[0].lower())
+                self._analysis.service_level.add(text.split(":", 1)[0].lower())
                 continue
             service, _, name = text.partition(":")
             info = self.reference.action_info(service, name)
             if info is None:
-                self.analysis.notes.add(
+                self._analysis.notes.add(
                     finding(
                         "UNKNOWN_ACTION",
                         f"Access Analyzer reported {text}, which IAM does not know; left out",
@@ -326,8 +347,8 @@ class Collector:
                 continue
             if self._ignored(info.action):
                 continue
-            if info.action in self.analysis.action_events and info.action not in self._generated:
-                self.analysis.stats["generated_actions_seen_in_events"] += 1
+            if info.action in self._analysis.action_events and info.action not in self._generated:
+                self._analysis.stats["generated_actions_seen_in_events"] += 1
                 continue
             self._generated.add(info.action)
             scope = scope_generated(info, statement.resources, place, self.options.strict)

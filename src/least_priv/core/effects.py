@@ -32,12 +32,19 @@ class Effect:
     note: Finding | None = None
 
 
-def shape_of(call: ApiCall) -> Shape:
-    """A digest of everything the effects of ``call`` depend on. ``repr`` of the JSON
-    parameters is a faithful text: equal text means equal values."""
+Dump = Callable[[object], bytes]  # a faithful text of JSON values: equal text, equal values
+
+
+def dump_repr(value: object) -> bytes:
+    """``repr`` as the text of JSON values (the adapters may inject a faster dump)."""
+    return b"r" + repr(value).encode("utf-8", "surrogatepass")
+
+
+def shape_of(call: ApiCall, dump: Dump = dump_repr) -> Shape:
+    """A digest of everything the effects of ``call`` depend on."""
     ident = call.identity
     partition = (ident.arn or ident.issuer_arn).split(":", 2)[1:2]
-    text = repr(
+    text = dump(
         (
             call.source,
             call.name,
@@ -45,21 +52,23 @@ def shape_of(call: ApiCall) -> Shape:
             call.account,
             call.error_code,
             ident.invoked_by,
-            tuple(partition),
-            call.resources,
+            partition,
+            [(r.type, r.arn) for r in call.resources],
             call.request,
             call.response,
         )
     )
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.blake2b(text, digest_size=16).digest()
 
 
-def fixed_shape_of(call: ApiCall, key: tuple[str, str, str]) -> Hashable | None:
+def fixed_shape_of(
+    call: ApiCall, key: tuple[str, str, str], dump: Dump = dump_repr
+) -> Hashable | None:
     """The shape of a call whose actions have no resource type (mapping ``key``): only
     ``kms:ViaService`` (service, caller, region) and passed roles can tell two such calls
     apart. ``None`` when the parameters may pass a role (every role ARN holds ":role/"):
     then the whole call is its shape."""
-    if call.source_prefix not in NO_PASSROLE_SOURCES and ":role/" in repr(call.request):
+    if call.source_prefix not in NO_PASSROLE_SOURCES and b":role/" in dump(call.request):
         return None
     return (key, call.region, call.identity.invoked_by)
 

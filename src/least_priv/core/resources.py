@@ -26,6 +26,7 @@ _SYNONYMS = {"objectname": ("key",), "bucketname": ("bucket",), "keyid": ("keyid
 _EC2_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?)-[0-9a-f]{8,17}$")
 _MAX_ARNS_PER_TYPE = 50
 _MAX_OPTIONAL_TYPES = 4
+_MAX_REMEMBERED = 50_000  # ARNs and values whose part of a wildcard key is kept, per plan
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,9 @@ class WildcardPlan:
                     literals[literal[0]].add(literal)
         self._regexes = {k: tuple(v) for k, v in regexes.items()}
         self._literals = {k: tuple(sorted(v)) for k, v in literals.items()}  # by first character
+        # ARNs and values recur (one VPC's id in many calls): their parts of the key are kept.
+        self._arn_parts: dict[str, tuple[object, ...]] = {}
+        self._forms: dict[str, tuple[bool, bool, frozenset[tuple[str, bool]]]] = {}
 
     @staticmethod
     def applies_to(types: tuple[ResourceType, ...]) -> bool:
@@ -380,23 +384,36 @@ class WildcardPlan:
 
     def key(self, values: EventValues) -> frozenset[tuple[object, ...]]:
         found: set[tuple[object, ...]] = set()
+        arn_parts, forms = self._arn_parts, self._forms
+        if len(arn_parts) > _MAX_REMEMBERED or len(forms) > _MAX_REMEMBERED:
+            arn_parts.clear()
+            forms.clear()
         for arn in values.arns:
-            fields = arn.split(":", 3)
-            service = fields[2] if len(fields) > 2 else None
-            matches = tuple(
-                r.fullmatch(arn) is not None for r in self._regexes.get(service or "", ())
-            )
-            try:
-                head = parse_arn(arn)
-                parsed: tuple[str, str, str] | None = (head.partition, head.region, head.account)
-            except ValueError:
-                parsed = None
-            found.add(("arn", service, matches, parsed))
+            part = arn_parts.get(arn)
+            if part is None:
+                part = arn_parts[arn] = self._arn_part(arn)
+            found.add(part)
         for where, index in (("nested", values.nested), ("top", values.top)):
             for key, texts in index.items():
                 for text in texts:
-                    found.add((where, key, *self._form(text)))
+                    form = forms.get(text)
+                    if form is None:
+                        form = self._form(text)
+                        if len(text) <= 256:  # a huge value is not kept alive
+                            forms[text] = form
+                    found.add((where, key, form))
         return frozenset(found)
+
+    def _arn_part(self, arn: str) -> tuple[object, ...]:
+        fields = arn.split(":", 3)
+        service = fields[2] if len(fields) > 2 else None
+        matches = tuple(r.fullmatch(arn) is not None for r in self._regexes.get(service or "", ()))
+        try:
+            head = parse_arn(arn)
+            parsed: tuple[str, str, str] | None = (head.partition, head.region, head.account)
+        except ValueError:
+            parsed = None
+        return ("arn", service, matches, parsed)
 
     def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
         stripped = value.lstrip("/")
