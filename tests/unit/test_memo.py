@@ -110,6 +110,7 @@ def test_remembering_never_changes_the_analysis(
     assert remembered.notes == afresh.notes
     assert remembered.stats == afresh.stats
     assert remembered.denied == afresh.denied
+    assert remembered.denied == afresh.denied
     assert remembered.unmapped == afresh.unmapped
 
 

@@ -148,6 +148,9 @@ class Collector:
         # What each call shape added, as the actions to count again when it recurs
         # (``remember=False`` works out every call afresh: the reference the memo is tested against).
         self._effects: dict[Hashable, tuple[Action, ...]] = {}
+        self._refused: dict[
+            Hashable, tuple[tuple[str, str], ...]
+        ] = {}  # denied: (action, resource)
         self._remember = remember
         self.remembered = 0  # calls whose effects were remembered, not worked out
         self._repeats: dict[Hashable, int] = {}  # events of remembered shapes, not yet counted
@@ -174,6 +177,7 @@ class Collector:
             return
         self._mappings, self._ignores = other._mappings, other._ignores
         self._plans, self._effects = other._plans, other._effects
+        self._refused = other._refused
 
     def add(self, call: ApiCall) -> None:
         stats, n = self._analysis.stats, call.count
@@ -252,7 +256,7 @@ class Collector:
             self._analysis.stats["events_ignored"] += call.count
             return
         if kind == "denied":
-            self._deny(call, plan.wanted, EventValues(call))
+            self._deny(call, plan.wanted)
             return
         if kind == "unauthenticated":
             self._analysis.stats["events_unauthenticated"] += call.count
@@ -289,14 +293,23 @@ class Collector:
             if remembered is not None and len(memo) < _MAX_SHAPES:
                 memo[remembered] = actions
 
-    def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...], values: EventValues) -> None:
+    def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...]) -> None:
         self._analysis.stats["events_denied"] += call.count
-        for info in infos:
-            scope = scope_of(info, values, strict=True)
-            resource = next((arn for _, arn in scope.resources), "*")
-            when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
+        shape = shape_of(call, self._dump)
+        refused = self._refused.get(shape) if self._remember else None
+        if refused is None:
+            values = EventValues(call)
+            scopes = [(info, scope_of(info, values, strict=True)) for info in infos]
+            refused = tuple(
+                (str(info.action), next((arn for _, arn in scope.resources), "*"))
+                for info, scope in scopes
+            )
+            if self._remember and len(self._refused) < _MAX_SHAPES:
+                self._refused[shape] = refused
+        when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
+        for action, resource in refused:
             self._analysis.denied.append(
-                Denied(call.event_id, when, str(info.action), call.error_code, resource)
+                Denied(call.event_id, when, action, call.error_code, resource)
             )
 
     def _record(
