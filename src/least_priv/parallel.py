@@ -55,11 +55,11 @@ _PREVIOUS: Collector | None = None  # the worker's collector of its last part
 
 def _run(job: Job) -> PartResult:
     global _REFERENCE, _PREVIOUS  # noqa: PLW0603 - the worker's own caches
-    if _REFERENCE is None:
+    if _REFERENCE is None:  # a spawned worker (a forked one has its parent's)
         from least_priv.iam.reference import IamReference
 
         _REFERENCE = IamReference()
-        gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(50_000, 20, 100)  # a worker process is an entry point of its own
     warnings: list[str] = []
     source = LocalSource(job.path, job.needle, job.files)
     collector = Collector(job.principal, job.window, _REFERENCE, job.options, dump=dump)
@@ -148,6 +148,8 @@ def collect(
         for part in split_files(files, parts)
     ]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    global _REFERENCE  # noqa: PLW0603 - forked workers inherit the loaded reference
+    _REFERENCE = _REFERENCE or collector.reference
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         results = list(pool.map(_run, jobs))
     packed = [r.event_ids for r in results]
