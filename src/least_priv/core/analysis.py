@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from least_priv.core.action import Action
 from least_priv.core.effects import (
@@ -33,7 +34,9 @@ from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
 from least_priv.core.select import Principal, Window
 from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
 
-_MAX_SHAPES = 20_000  # remembered call shapes: memory stays bounded whatever the input
+# Remembered call shapes; when full, the memo starts afresh (a CI role's jobs repeat their
+# recent calls): memory stays bounded whatever the input.
+_MAX_SHAPES = 8192
 
 
 @dataclass(frozen=True)
@@ -153,18 +156,21 @@ class Collector:
         ] = {}  # denied: (action, resource)
         self._remember = remember
         self.remembered = 0  # calls whose effects were remembered, not worked out
-        self._repeats: dict[Hashable, int] = {}  # events of remembered shapes, not yet counted
+        # Events of remembered shapes not yet counted: shape -> [its actions, events].
+        self._repeats: dict[Hashable, list[Any]] = {}
 
     @property
     def analysis(self) -> Analysis:
         """What the calls added so far amount to."""
-        if self._repeats:
-            counts = self._analysis.action_events
-            for shape, events in self._repeats.items():
-                for action in self._effects[shape]:
-                    counts[action] += events
-            self._repeats = {}
+        self._count_repeats()
         return self._analysis
+
+    def _count_repeats(self) -> None:
+        counts = self._analysis.action_events
+        for actions, events in self._repeats.values():
+            for action in actions:
+                counts[action] += events
+        self._repeats = {}
 
     def remember_from(self, other: Collector) -> None:
         """Share ``other``'s memo. Only for parts of one read whose analyses are all merged
@@ -266,6 +272,8 @@ class Collector:
         if shape is None:
             shape = shape_of(call, self._dump)
         memo = self._effects if self._remember else {}
+        if len(memo) >= _MAX_SHAPES:
+            memo.clear()
         counted = memo.get(shape)
         values, abstract = None, None
         if counted is None and plan.wildcard is not None:
@@ -273,13 +281,10 @@ class Collector:
             values = EventValues(call)
             abstract = wildcard_shape_of(call, key, values, plan.wildcard)
             counted = memo.get(abstract)
-            if counted is not None and len(memo) < _MAX_SHAPES:
+            if counted is not None:
                 memo[shape] = counted
         if counted is not None:
-            self.remembered += 1
-            # Counted per shape; the actions' counts are added up when the analysis is read.
-            kept = shape if shape in memo else abstract
-            self._repeats[kept] = self._repeats.get(kept, 0) + call.count
+            self._repeat(shape, counted, call.count)
             return
         effects = effects_of(
             call, plan.wanted, self.reference, self.options.strict, self._ignored, values
@@ -290,8 +295,20 @@ class Collector:
                 self._analysis.notes.add(effect.note)
         actions = tuple(e.info.action for e in effects)
         for remembered in (shape, abstract):
-            if remembered is not None and len(memo) < _MAX_SHAPES:
+            if remembered is not None:
                 memo[remembered] = actions
+
+    def _repeat(self, shape: Hashable, actions: tuple[Action, ...], events: int) -> None:
+        """A remembered shape again: counted per shape, added to the actions' counts when
+        the analysis is read."""
+        self.remembered += 1
+        repeat = self._repeats.get(shape)
+        if repeat is not None:
+            repeat[1] += events
+            return
+        if len(self._repeats) >= _MAX_SHAPES:
+            self._count_repeats()
+        self._repeats[shape] = [actions, events]
 
     def _deny(self, call: ApiCall, infos: tuple[ActionInfo, ...]) -> None:
         self._analysis.stats["events_denied"] += call.count
@@ -304,7 +321,9 @@ class Collector:
                 (str(info.action), next((arn for _, arn in scope.resources), "*"))
                 for info, scope in scopes
             )
-            if self._remember and len(self._refused) < _MAX_SHAPES:
+            if self._remember:
+                if len(self._refused) >= _MAX_SHAPES:
+                    self._refused.clear()
                 self._refused[shape] = refused
         when = call.event_time.isoformat().replace("+00:00", "Z") if call.event_time else ""
         for action, resource in refused:

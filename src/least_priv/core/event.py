@@ -171,7 +171,7 @@ def _plain_identity(raw: object) -> Identity | None:
     if found is None:
         if not all(type(v) is str or v is None for v in fields):
             return None
-        if len(_IDENTITIES) >= 4096:
+        if len(_IDENTITIES) >= 1024:
             _IDENTITIES.clear()
         texts = [v or "" for v in fields]
         found = _IDENTITIES[fields] = Identity(*cast("list[str]", texts))

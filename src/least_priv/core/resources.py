@@ -26,7 +26,7 @@ _SYNONYMS = {"objectname": ("key",), "bucketname": ("bucket",), "keyid": ("keyid
 _EC2_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?)-[0-9a-f]{8,17}$")
 _MAX_ARNS_PER_TYPE = 50
 _MAX_OPTIONAL_TYPES = 4
-_MAX_REMEMBERED = 8192  # ARNs and values whose part of a wildcard key is kept, per plan
+_MAX_REMEMBERED = 256  # ARNs and values whose part of a wildcard key is kept, per plan
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,27 @@ def fits(doc: PolicyDocument, limit: int = MANAGED_POLICY_LIMIT) -> bool:
     return compact_size(doc) <= limit
 
 
-def _halves(stmt: Statement) -> list[Statement]:
+def _halves(stmt: Statement, taken: set[str]) -> list[Statement]:
+    """``stmt`` as two statements of half its actions each; a Sid ``X`` becomes ``XA`` and
+    ``XB``, or ``XA2`` and ``XB2`` ... when the document already has one of those (``taken``,
+    which then holds the new Sids too)."""
     actions = list(stmt.actions)
     if len(actions) < 2:
         raise ValueError(f"statement {stmt.sid or stmt.path} alone exceeds the policy size limit")
     mid = len(actions) // 2
+    suffixes = ("A", "B")
+    if stmt.sid:
+        number = 1
+        while any(stmt.sid + s in taken for s in suffixes):
+            number += 1
+            suffixes = (f"A{number}", f"B{number}")
     out = []
-    for suffix, part in (("A", actions[:mid]), ("B", actions[mid:])):
+    for suffix, part in zip(suffixes, (actions[:mid], actions[mid:]), strict=True):
         raw: dict[str, Any] = dict(stmt.raw)
         raw["Action"] = part
         if stmt.sid:
             raw["Sid"] = stmt.sid + suffix
+            taken.add(raw["Sid"])
         out.append(Statement(raw, stmt.path))
     return out
 
@@ -50,10 +60,11 @@ def split_policy(
     pending = [s for s in doc.statements if s not in fixed_list]
     queue = sorted(pending, key=lambda s: -_size(doc, s))
     bins: list[list[Statement]] = [fixed_list]
+    sids = {s.sid for s in doc.statements if s.sid}
     while queue:
         stmt = queue.pop(0)
         if not fits(PolicyDocument(doc.version, (stmt,), doc.extra), limit):
-            queue[:0] = _halves(stmt)
+            queue[:0] = _halves(stmt, sids)
             continue
         target = next(
             (b for b in bins if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra), limit)),
