@@ -20,7 +20,7 @@ from least_priv.core.effects import (
     shape_of,
     wildcard_shape_of,
 )
-from least_priv.core.event import ApiCall
+from least_priv.core.event import ApiCall, Identity
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
     GeneratedStatement,
@@ -158,6 +158,7 @@ class Collector:
         self.remembered = 0  # calls whose effects were remembered, not worked out
         # Events of remembered shapes not yet counted: shape -> [its actions, events].
         self._repeats: dict[Hashable, list[Any]] = {}
+        self._matched: dict[int, tuple[Identity, bool]] = {}
 
     @property
     def analysis(self) -> Analysis:
@@ -185,10 +186,21 @@ class Collector:
         self._plans, self._effects = other._plans, other._effects
         self._refused = other._refused
 
+    def _matches(self, call: ApiCall) -> bool:
+        """``principal.matches``, once per identity: the parser shares one ``Identity`` per
+        session (the entry keeps it alive, so its ``id`` is not reused)."""
+        ident = call.identity
+        found = self._matched.get(id(ident))
+        if found is None or found[0] is not ident:
+            if len(self._matched) >= 1024:
+                self._matched.clear()
+            found = self._matched[id(ident)] = (ident, self.principal.matches(call))
+        return found[1]
+
     def add(self, call: ApiCall) -> None:
         stats, n = self._analysis.stats, call.count
         stats["events_read"] += n
-        if not self.principal.matches(call):
+        if not self._matches(call):
             return
         stats["events_of_principal"] += n
         if not self.window.contains(call.event_time):
