@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from least_priv.core.resources import EventValues, scope_of
+import pytest
+
+from least_priv.core.resources import EventValues, literal, scope_of
 from least_priv.iam.reference import IamReference
 from tests.conftest import ACCOUNT, call
 
@@ -123,3 +125,16 @@ def test_arns_named_in_the_event_are_used_when_they_fit_the_type(reference: IamR
         request={"functionName": arn},
     )
     assert [a for _, a in scope.resources] == [arn]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("demo-bucket", "demo-bucket"),
+        ("${aws:username}", "${$}{aws:username}"),
+        ("reports/a*b?.csv", "reports/a${*}b${?}.csv"),
+        ("$$", "${$}${$}"),
+    ],
+)
+def test_event_text_is_written_as_iam_reads_it_literally(text: str, expected: str) -> None:
+    assert literal(text) == expected

@@ -17,7 +17,7 @@ from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
+from least_priv.core.resources import EventValues, Scope, WildcardPlan, literal, scope_of
 from least_priv.core.tables import NO_PASSROLE_SOURCES
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
@@ -105,7 +105,7 @@ def effects_of(
     if values is None:
         values = EventValues(call)
     via = via_service(call)
-    base: Condition = (("StringEquals", "kms:ViaService", (via,)),) if via else ()
+    base: Condition = (("StringEquals", "kms:ViaService", (literal(via),)),) if via else ()
     found = []
     for info in infos:
         found.append(Effect(info, scope_of(info, values, strict), base))

@@ -120,13 +120,29 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+_SPECIAL = re.compile(r"[$*?]")
+
+
+def literal(text: str) -> str:
+    """Event text as IAM reads it in a policy, character for character: ``$``, ``*`` and
+    ``?`` become the escapes ``${$}``, ``${*}``, ``${?}``, so that a name from an event is
+    never a policy variable (``${aws:username}``) or a wildcard.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+    """
+    if "$" not in text and "*" not in text and "?" not in text:
+        return text
+    return _SPECIAL.sub(lambda m: "${" + m.group() + "}", text)
+
+
 def fill_template(template: str, partition: str, region: str, account: str, **values: str) -> str:
-    """Fill an ARN template; variables without a value become ``*``."""
+    """Fill an ARN template with values from events (each ``literal``); variables without a
+    value become ``*``."""
     standard = {"Partition": partition, "Region": region, "Account": account}
 
     def replace(match: re.Match[str]) -> str:
         var = match.group(1)
-        return standard.get(var) or values.get(var) or "*"
+        value = standard.get(var) or values.get(var)
+        return literal(value) if value else "*"
 
     return _VAR.sub(replace, template)
 
@@ -182,7 +198,7 @@ def derive_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     """Exact ARNs of ``rtype`` that this event names or whose parts it gives."""
     service = _template_parts(rtype.arn_template)[0]
     found = {
-        a
+        literal(a)
         for a in values.arns
         if a.split(":", 3)[2:3] == [service] and _template_regex(rtype.arn_template).fullmatch(a)
     }
@@ -224,7 +240,7 @@ def account_pin(
     if key is None or not account:
         return None
     if any(t.arn_template.split(":", 5)[4] == "" for t in types):
-        return (key, account)
+        return (key, literal(account))
     return None
 
 
