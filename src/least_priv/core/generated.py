@@ -92,7 +92,7 @@ def _matching_type(info: ActionInfo, template: str) -> ResourceType | None:
 
 def _fill(template: str, place: Placement, region: str) -> str:
     standard = {"Partition": place.partition, "Region": region, "Account": place.account}
-    return _VAR.sub(lambda m: standard.get(m.group(0)[2:-1], "*"), template)
+    return _VAR.sub(lambda m: standard.get(m.group(0)[2:-1]) or "*", template)
 
 
 def scope_generated(
@@ -102,7 +102,7 @@ def scope_generated(
     principal's account and the trail's regions. A ``*`` from Access Analyzer is narrowed to
     the action's resource types when the IAM reference has them. Access Analyzer names no
     resource, so in strict mode every type is a fallback (exact ARNs come from events)."""
-    regions = place.regions or ("*",)
+    regions = place.regions or ("",)  # no region: every region (the pattern's "*")
     pairs: set[tuple[str, str]] = set()
     types: list[ResourceType] = []
     for template in templates:
