@@ -353,6 +353,8 @@ def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object
         _write(settings.summary, outcome.summary, "--summary")
     if target is None:
         stdout("".join(outcome.texts))
+    elif _special(target):
+        _write(target, "".join(outcome.texts), flag)
     else:
         for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
             _write(path, text, flag)
@@ -360,9 +362,19 @@ def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object
             path.unlink()
 
 
+def _special(path: Path) -> bool:
+    """A device, FIFO or socket (``/dev/null``, ``/dev/stdout``): written into, never
+    replaced by a file."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def _write(path: Path, text: str, flag: str) -> None:
     try:
-        write_atomic(path, text)
+        if _special(path):
+            with path.open("w", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(text)
+        else:
+            write_atomic(path, text)
     except OSError as exc:
         raise InputError(
             f"{flag} {path} cannot be written ({exc.strerror or exc}); check that its folder "

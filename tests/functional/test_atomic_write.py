@@ -3,10 +3,14 @@ process is killed in the middle of the write."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -49,3 +53,36 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
         write_atomic(policy, "new text")
     assert policy.read_text() == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["permission-policy.json"]
+
+
+def test_a_fifo_given_as_output_or_report_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``--output /dev/stdout`` or a named pipe: the special file stays what it was (a
+    rename would have put a regular file in its place, as root even for /dev/null)."""
+    root = Path(__file__).resolve().parents[2]
+    received: dict[str, bytes] = {}
+    pipes = {name: tmp_path / name for name in ("policy.pipe", "report.pipe")}
+
+    def drain(name: str) -> None:
+        received[name] = pipes[name].read_bytes()
+
+    readers = []
+    for name, pipe in pipes.items():
+        os.mkfifo(pipe)
+        readers.append(threading.Thread(target=drain, args=(name,), daemon=True))
+        readers[-1].start()
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "least_priv", "generate",
+            "--principal-arn", "arn:aws:iam::111122223333:role/ci/github-actions-deploy",
+            "--source", str(root / "tests/fixtures/bad/logs/good.json"),
+            "--output", str(pipes["policy.pipe"]), "--report", str(pipes["report.pipe"]),
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    for reader in readers:
+        reader.join(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert all(stat.S_ISFIFO(p.lstat().st_mode) for p in pipes.values())
+    assert json.loads(received["policy.pipe"])["Version"] == "2012-10-17"
+    assert json.loads(received["report.pipe"])["principal"].endswith("github-actions-deploy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(pipes)  # no temporary left
