@@ -14,6 +14,7 @@ import pytest
 from least_priv import parallel
 from least_priv.app import run
 from least_priv.config import Settings
+from least_priv.core.event import ApiCall
 from least_priv.core.select import Window, parse_principal
 from least_priv.sources.scan import candidate_records, needle_of
 from tests.conftest import ROLE_ARN, ROOT, record
@@ -94,7 +95,8 @@ def test_a_compact_file_skips_other_principals_records_unparsed() -> None:
     found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
     assert found is not None
     parsed, skipped = found
-    assert [r["eventName"] for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole"]
+    assert all(isinstance(r, ApiCall) for r in parsed)  # decoded straight into calls
+    assert [r.name for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole"]
     assert skipped == 2
 
 

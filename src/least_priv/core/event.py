@@ -143,7 +143,7 @@ def parse_event(record: object) -> ApiCall:
 
 
 _new_object = object.__new__
-_IDENTITIES: dict[tuple[object, ...], Identity] = {}  # a few sessions make most events
+_IDENTITIES: dict[tuple[str | None, ...], Identity] = {}  # a few sessions make most events
 
 
 def _plain_identity(raw: object) -> Identity | None:
@@ -164,17 +164,19 @@ def _plain_identity(raw: object) -> Identity | None:
                 return None
             issuer_arn = issuer.get("arn")
     fields = (get("type"), get("arn"), get("accountId"), issuer_arn, get("invokedBy"))
-    try:
-        found = _IDENTITIES.get(fields)
-    except TypeError:  # an object or array: not an identity field
+    if not all(type(v) is str or v is None for v in fields):
         return None
+    return shared_identity(*cast("tuple[str | None, ...]", fields))
+
+
+def shared_identity(*fields: str | None) -> Identity:
+    """The ``Identity`` of (type, arn, accountId, sessionIssuer arn, invokedBy), ``None``
+    read as ``""``: one object per session, shared by its calls."""
+    found = _IDENTITIES.get(fields)
     if found is None:
-        if not all(type(v) is str or v is None for v in fields):
-            return None
         if len(_IDENTITIES) >= 1024:
             _IDENTITIES.clear()
-        texts = [v or "" for v in fields]
-        found = _IDENTITIES[fields] = Identity(*cast("list[str]", texts))
+        found = _IDENTITIES[fields] = Identity(*(v or "" for v in fields))
     return found
 
 
@@ -223,7 +225,24 @@ def _parse_plain(record: dict[str, Any]) -> ApiCall | None:
     resources = _plain_resources(get("resources"))
     if identity is None or resources is None:
         return None
+    return plain_call(source, name, identity, resources, request, response, *texts)
+
+
+def plain_call(
+    source: str,
+    name: str,
+    identity: Identity,
+    resources: tuple[EventResource, ...],
+    request: dict[str, Any] | None,
+    response: dict[str, Any] | None,
+    *texts: str | None,
+) -> ApiCall | None:
+    """A call from fields of their usual types (``texts``: eventID, awsRegion,
+    recipientAccountId, errorCode, eventType, eventTime); ``None`` when the time is not an
+    ISO 8601 time with a zone, or no source or name (the careful path then says why)."""
     event_id, region, account, error, event_type, time = texts
+    if not source or not name:
+        return None
     moment: datetime | None = None
     if time:
         try:

@@ -195,13 +195,14 @@ class LocalSource:
 def calls_of_records(
     where: str, records: list[Any], stats: SourceStats, warn: Warn
 ) -> Iterator[ApiCall]:
-    """The CloudTrail events among one file's raw records; counts files and records in
+    """The CloudTrail events among one file's raw records (or calls already decoded from
+    them: ``scan.candidate_records``); counts files and records in
     ``stats``; a file with records but no event is skipped with one warning, records that
     are no event are left out with one warning per file."""
     valid, first_error = 0, ""
     for record in records:
         try:
-            call = parse_event(record)
+            call = record if type(record) is ApiCall else parse_event(record)
         except EventFormatError as exc:
             stats.records_invalid += 1
             first_error = first_error or str(exc)

@@ -18,6 +18,7 @@ from typing import Any
 
 from least_priv.core.effects import dump_repr
 from least_priv.core.select import Principal
+from least_priv.sources.record import decode_call
 
 try:  # a JSON parser about twice as fast as the standard one, when installed
     import orjson
@@ -78,7 +79,8 @@ def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
 
 
 def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
-    """The records of a file that hold ``needle``, parsed, and how many records were skipped
+    """The records of a file that hold ``needle``, as calls or parsed records (for
+    ``parse_event`` to accept or name what is wrong), and how many records were skipped
     unparsed; ``None`` when the file must be parsed whole (not CloudTrail's compact layout,
     or a record that does not parse alone)."""
     haystack, needle, at = _first(data, needle)
@@ -104,12 +106,16 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
 
 
 def _record(raw: bytes, last: bool) -> Any:
-    """One record from its bytes; the last one still carries the file's closing ``]}``."""
+    """One record from its bytes, as a call (``record.decode_call``) or else parsed; the
+    last one still carries the file's closing ``]}``."""
     if last:
         raw = raw.rstrip()
         if not raw.endswith(b"]}"):
             return None
         raw = raw[:-2]
+    call = decode_call(raw)
+    if call is not None:
+        return call
     try:
         record = loads(raw)
     except ValueError:
