@@ -87,7 +87,7 @@ def wildcard_shape_of(
         call.account,
         call.identity.invoked_by,
         values.partition,
-        passed_roles(call),
+        passed_roles(call, values.request_strings),
         plan.key(values),
     )
 
@@ -117,7 +117,7 @@ def effects_of(
                 found.append(Effect(dep, scope_of(dep, values, strict), base, note))
     passrole = reference.action_info("iam", "PassRole")
     if passrole is not None and not ignored(passrole.action):
-        for passed in passed_roles(call):
+        for passed in passed_roles(call, values.request_strings):
             condition = (("StringEquals", "iam:PassedToService", (passed.service,)), *base)
             found.append(Effect(passrole, Scope((("role", passed.role_arn),)), condition))
     return tuple(found)

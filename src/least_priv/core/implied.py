@@ -22,14 +22,17 @@ class PassedRole:
     service: str  # the iam:PassedToService value
 
 
-def passed_roles(call: ApiCall) -> tuple[PassedRole, ...]:
-    """Roles this call passed to a service, from its request parameters."""
+def passed_roles(
+    call: ApiCall, strings: list[tuple[str, str]] | None = None
+) -> tuple[PassedRole, ...]:
+    """Roles this call passed to a service, from its request parameters (``strings``: their
+    ``iter_strings``, when already at hand)."""
     prefix = call.source_prefix
     if prefix in NO_PASSROLE_SOURCES:
         return ()
     found = {
         PassedRole(value, PASSED_TO_SERVICE.get((prefix, key), f"{prefix}.amazonaws.com"))
-        for key, value in iter_strings(call.request)
+        for key, value in (iter_strings(call.request) if strings is None else strings)
         if key in PASSROLE_KEYS and _ROLE_ARN.match(value)
     }
     return tuple(sorted(found, key=lambda p: (p.role_arn, p.service)))

@@ -46,19 +46,24 @@ class EventValues:
         self.call = call
         self.partition = _partition(call)
         self.arns: set[str] = {r.arn for r in call.resources}
-        self.top: dict[str, list[str]] = defaultdict(list)
-        self.nested: dict[str, list[str]] = defaultdict(list)
+        self.top: dict[str, list[str]] = {}
+        self.nested: dict[str, list[str]] = {}
+        # The request's (key, string) pairs, also read for the roles it passes.
+        self.request_strings = iter_strings(call.request) if call.request else []
+        top, nested, arns = self.top, self.nested, self.arns
         for key, value in call.request.items():
-            if isinstance(value, str):
-                self.top[str(key).lower()].append(value)
-        for source in (call.request, call.response):
-            for key, value in iter_strings(source):
+            if type(value) is str:
+                top.setdefault(str(key).lower(), []).append(value)
+        ec2 = call.source_prefix == "ec2"
+        response = iter_strings(call.response) if call.response else []
+        for pairs in (self.request_strings, response):
+            for key, value in pairs:
                 if value.startswith("arn:"):
-                    self.arns.add(value)
-                else:
-                    self.nested[key].append(value)
-                    if call.source_prefix == "ec2" and (kind := _ec2_kind(value)):
-                        self.nested["ec2:" + kind].append(value)
+                    arns.add(value)
+                    continue
+                nested.setdefault(key, []).append(value)
+                if ec2 and (kind := _ec2_kind(value)):
+                    nested.setdefault("ec2:" + kind, []).append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
         """The values that may fill ``${var}`` of resource type ``type_name``, each once."""
