@@ -398,6 +398,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "least-priv": version("least-priv-action"),
         "orjson": version("orjson"),
+        "msgspec": version("msgspec"),
+        "isal": version("isal"),
         "trailscraper": TS_VERSION,
     }
 
