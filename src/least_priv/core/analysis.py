@@ -28,7 +28,7 @@ from least_priv.core.generated import (
     is_service_level,
     scope_generated,
 )
-from least_priv.core.mapping import Mapped, MappingResult, NoPermission, map_call
+from least_priv.core.mapping import Mapped, MappingResult, Unmapped, map_call
 from least_priv.core.reference import ActionInfo, Reference
 from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
 from least_priv.core.select import Principal, Window
@@ -145,7 +145,7 @@ class Collector:
         self._dump = dump
         self._generated: set[Action] = set()
         # Asked for every event and depending on few values: remembered.
-        self._mappings: dict[tuple[str, str, str], MappingResult] = {}
+        self._routes: dict[tuple[str, str, str], tuple[MappingResult, _Plan | None]] = {}
         self._ignores: dict[Action, bool] = {}
         self._plans: dict[tuple[str, str, str], _Plan] = {}
         # What each call shape added, as the actions to count again when it recurs
@@ -182,7 +182,7 @@ class Collector:
             self.options,
         ):
             return
-        self._mappings, self._ignores = other._mappings, other._ignores
+        self._routes, self._ignores = other._routes, other._ignores
         self._plans, self._effects = other._plans, other._effects
         self._refused = other._refused
 
@@ -216,18 +216,26 @@ class Collector:
         stats["events_matched"] += n
         self._seen(call.event_time)
         mapping_key = (call.event_type, call.source, call.name)
-        result = self._mappings.get(mapping_key)
-        if result is None:
-            result = self._mappings[mapping_key] = map_call(call, self.reference)
-        if isinstance(result, NoPermission):
-            stats["events_needing_no_permission"] += n
-            return
-        if not isinstance(result, Mapped):
+        route = self._routes.get(mapping_key)
+        if route is None:
+            route = self._routes[mapping_key] = self._route_of(call, mapping_key)
+        result, plan = route
+        if plan is not None:
+            self._outcome(call, mapping_key, plan)
+        elif isinstance(result, Unmapped):
             key = (call.source, call.name)
             self._analysis.unmapped[key] += n
             self._analysis.unmapped_reasons[key] = result.reason
-            return
-        self._outcome(call, mapping_key, result.actions)
+        else:  # NoPermission
+            stats["events_needing_no_permission"] += n
+
+    def _route_of(
+        self, call: ApiCall, key: tuple[str, str, str]
+    ) -> tuple[MappingResult, _Plan | None]:
+        """What an operation maps to and, when it maps to actions, how its calls are worked
+        out: asked for every event and the same for every call of the operation."""
+        result = map_call(call, self.reference)
+        return result, self._plan_of(key, result.actions) if isinstance(result, Mapped) else None
 
     def add_unread(self, count: int) -> None:
         """Records a source skipped unparsed because they cannot be the principal's."""
@@ -265,11 +273,8 @@ class Collector:
             found = self._plans[key] = _Plan(wanted, not types, wildcard)
         return found
 
-    def _outcome(
-        self, call: ApiCall, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]
-    ) -> None:
+    def _outcome(self, call: ApiCall, key: tuple[str, str, str], plan: _Plan) -> None:
         kind = _error_kind(call.error_code)
-        plan = self._plan_of(key, infos)
         if not plan.wanted:
             self._analysis.stats["events_ignored"] += call.count
             return
