@@ -380,6 +380,7 @@ class Collector:
     def add_generated(self, statement: GeneratedStatement, place: Placement) -> None:
         """Add one Access Analyzer statement. Actions the events already showed keep the
         events' (more exact) resources; service-level entries are never granted."""
+        self._count_repeats()  # the events' counts, complete
         for text in statement.actions:
             if is_service_level(text):
                 self._analysis.service_level.add(text.split(":", 1)[0].lower())
