@@ -30,9 +30,10 @@ from least_priv.core.generated import (
 )
 from least_priv.core.mapping import Mapped, MappingResult, Unmapped, map_call
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, WildcardPlan, scope_of
+from least_priv.core.resources import EventValues, Scope, scope_of
 from least_priv.core.select import Principal, Window
 from least_priv.core.tables import DENIED_CODES, UNAUTHENTICATED_CODES
+from least_priv.core.wildcard import WildcardPlan
 
 # Remembered call shapes; when full, the memo starts afresh (a CI role's jobs repeat their
 # recent calls): memory stays bounded whatever the input.

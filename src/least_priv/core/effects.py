@@ -17,8 +17,9 @@ from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, WildcardPlan, literal, scope_of
+from least_priv.core.resources import EventValues, Scope, literal, scope_of
 from least_priv.core.tables import NO_PASSROLE_SOURCES
+from least_priv.core.wildcard import WildcardPlan
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
 Shape = bytes  # a 128-bit digest: small to keep, whatever the size of the parameters

@@ -26,7 +26,6 @@ _SYNONYMS = {"objectname": ("key",), "bucketname": ("bucket",), "keyid": ("keyid
 _EC2_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?)-[0-9a-f]{8,17}$")
 _MAX_ARNS_PER_TYPE = 50
 _MAX_OPTIONAL_TYPES = 4
-_MAX_REMEMBERED = 256  # ARNs and values whose part of a wildcard key is kept, per plan
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def _partition(call: ApiCall) -> str:
 
 
 @cache
-def _template_regex(template: str) -> re.Pattern[str]:
+def template_regex(template: str) -> re.Pattern[str]:
     pieces = _VAR.split(template)
     out = []
     for index, piece in enumerate(pieces):
@@ -153,7 +152,7 @@ def fill_template(template: str, partition: str, region: str, account: str, **va
 
 
 @cache
-def _literal(template: str, var: str) -> str:
+def prefix_of(template: str, var: str) -> str:
     """The text right before ``${var}`` in its ARN field (``hostedzone/``)."""
     return template.split("${" + var + "}", 1)[0].rsplit(":", 1)[-1]
 
@@ -169,7 +168,7 @@ def _clean(literal: str, var: str, value: str) -> str | None:
 
 
 @cache
-def _template_parts(template: str) -> tuple[str, tuple[str, ...]]:
+def template_parts(template: str) -> tuple[str, tuple[str, ...]]:
     """The service of an ARN template and its own (non-standard) variables, once each."""
     variables = [v for v in _VAR.findall(template) if v not in _STANDARD]
     return template.split(":", 3)[2], tuple(dict.fromkeys(variables))
@@ -177,10 +176,10 @@ def _template_parts(template: str) -> tuple[str, tuple[str, ...]]:
 
 def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     call = values.call
-    names = _template_parts(rtype.arn_template)[1]
+    names = template_parts(rtype.arn_template)[1]
     choices: list[list[str]] = []
     for var in names:
-        literal = _literal(rtype.arn_template, var)
+        literal = prefix_of(rtype.arn_template, var)
         found = [c for v in values.values_for(var, rtype.name) if (c := _clean(literal, var, v))]
         if not found:
             return set()
@@ -201,11 +200,11 @@ def _filled_arns(rtype: ResourceType, values: EventValues) -> set[str]:
 
 def derive_arns(rtype: ResourceType, values: EventValues) -> set[str]:
     """Exact ARNs of ``rtype`` that this event names or whose parts it gives."""
-    service = _template_parts(rtype.arn_template)[0]
+    service = template_parts(rtype.arn_template)[0]
     found = {
         literal(a)
         for a in values.arns
-        if a.split(":", 3)[2:3] == [service] and _template_regex(rtype.arn_template).fullmatch(a)
+        if a.split(":", 3)[2:3] == [service] and template_regex(rtype.arn_template).fullmatch(a)
     }
     found |= _filled_arns(rtype, values)
     if rtype.name == "log-group":
@@ -250,7 +249,7 @@ def account_pin(
 
 
 @cache
-def _standard_head(template: str) -> bool:
+def standard_head(template: str) -> bool:
     """Whether only Partition, Region and Account fill the fields before the resource."""
     fields = template.split(":", 5)
     return len(fields) == 6 and set(_VAR.findall(":".join(fields[:5]))) <= _STANDARD
@@ -260,16 +259,16 @@ def _patterns(rtype: ResourceType, values: EventValues) -> set[str]:
     """What ``derive_arns`` then ``_generalise`` give, without building the exact ARNs:
     a filled template generalises to the event's own partition, region and account."""
     template = rtype.arn_template
-    if not _standard_head(template):
+    if not standard_head(template):
         return {_generalise(rtype, a, values) for a in derive_arns(rtype, values)}
-    service, names = _template_parts(template)
-    regex = _template_regex(template)
+    service, names = template_parts(template)
+    regex = template_regex(template)
     found = {
         _generalise(rtype, a, values)
         for a in values.arns
         if a.split(":", 3)[2:3] == [service] and regex.fullmatch(a)
     }
-    if all(values.has_value(var, rtype.name, _literal(template, var)) for var in names):
+    if all(values.has_value(var, rtype.name, prefix_of(template, var)) for var in names):
         call = values.call
         found.add(pattern_of(rtype, values.partition, call.region, call.account))
     return found
@@ -296,7 +295,7 @@ def _index_of(types: tuple[ResourceType, ...]) -> _TypeIndex:
     by_key: dict[str, list[ResourceType]] = defaultdict(list)
     by_service: dict[str, list[ResourceType]] = defaultdict(list)
     for rtype in types:
-        service, names = _template_parts(rtype.arn_template)
+        service, names = template_parts(rtype.arn_template)
         by_service[service].append(rtype)
         if not names:
             always.append(rtype)
@@ -368,79 +367,3 @@ def _wildcard_scope(info: ActionInfo, values: EventValues) -> Scope:
         }
         pairs.update((rtype.name, p) for p in patterns)
     return Scope(tuple(sorted(pairs)), account_pin(info, types, call.account))
-
-
-class WildcardPlan:
-    """What the wildcard scopes of a set of resource types (all with a standard head) depend
-    on in an event, as a key: events with equal keys get equal scopes for every one of these
-    types, whatever their names and ids. It is the ``_patterns`` view of an event:
-
-    - an ARN counts through its service, which of the types' templates it matches, and its
-      partition, region and account (``_generalise``);
-    - any other value counts through its key and, for ``_clean``, whether it is empty,
-      whether it starts with "/", and which of the templates' literals it starts with or is.
-
-    Keys, not values, decide which types are tried (``_candidates``), and the scopes take
-    any value of a key, so the key is a set: order and repetition do not count.
-    """
-
-    def __init__(self, types: tuple[ResourceType, ...]) -> None:
-        regexes: dict[str, list[re.Pattern[str]]] = defaultdict(list)
-        literals: dict[str, set[str]] = defaultdict(set)
-        for rtype in dict.fromkeys(types):
-            service, names = _template_parts(rtype.arn_template)
-            regexes[service].append(_template_regex(rtype.arn_template))
-            for var in names:
-                if literal := _literal(rtype.arn_template, var):
-                    literals[literal[0]].add(literal)
-        self._regexes = {k: tuple(v) for k, v in regexes.items()}
-        self._literals = {k: tuple(sorted(v)) for k, v in literals.items()}  # by first character
-        # ARNs and values recur (one VPC's id in many calls): their parts of the key are kept.
-        self._arn_parts: dict[str, tuple[object, ...]] = {}
-        self._forms: dict[str, tuple[bool, bool, frozenset[tuple[str, bool]]]] = {}
-
-    @staticmethod
-    def applies_to(types: tuple[ResourceType, ...]) -> bool:
-        return all(_standard_head(t.arn_template) for t in types)
-
-    def key(self, values: EventValues) -> frozenset[tuple[object, ...]]:
-        found: set[tuple[object, ...]] = set()
-        arn_parts, forms = self._arn_parts, self._forms
-        if len(arn_parts) > _MAX_REMEMBERED or len(forms) > _MAX_REMEMBERED:
-            arn_parts.clear()
-            forms.clear()
-        for arn in values.arns:
-            part = arn_parts.get(arn)
-            if part is None:
-                part = arn_parts[arn] = self._arn_part(arn)
-            found.add(part)
-        for where, index in (("nested", values.nested), ("top", values.top)):
-            for key, texts in index.items():
-                for text in texts:
-                    form = forms.get(text)
-                    if form is None:
-                        form = self._form(text)
-                        if len(text) <= 256:  # a huge value is not kept alive
-                            forms[text] = form
-                    found.add((where, key, form))
-        return frozenset(found)
-
-    def _arn_part(self, arn: str) -> tuple[object, ...]:
-        fields = arn.split(":", 3)
-        service = fields[2] if len(fields) > 2 else None
-        matches = tuple(r.fullmatch(arn) is not None for r in self._regexes.get(service or "", ()))
-        try:
-            head = parse_arn(arn)
-            parsed: tuple[str, str, str] | None = (head.partition, head.region, head.account)
-        except ValueError:
-            parsed = None
-        return ("arn", service, matches, parsed)
-
-    def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
-        stripped = value.lstrip("/")
-        starts = frozenset(
-            (literal, stripped == literal)
-            for literal in self._literals.get(stripped[:1], ())
-            if stripped.startswith(literal)
-        )
-        return value == "", value.startswith("/"), starts
