@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import gc
 import heapq
-import multiprocessing
 import os
 from array import array
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,6 +145,9 @@ def collect(
         )
         for part in split_files(files, parts)
     ]
+    import multiprocessing  # here: a run on one core never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     global _REFERENCE  # noqa: PLW0603 - forked workers inherit the loaded reference
     _REFERENCE = _REFERENCE or collector.reference
