@@ -20,7 +20,7 @@ from least_priv.core.effects import (
     shape_of,
     wildcard_shape_of,
 )
-from least_priv.core.event import ApiCall, Identity
+from least_priv.core.event import ApiCall, Identity, iter_strings
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
     GeneratedStatement,
@@ -293,20 +293,18 @@ class Collector:
         if len(memo) >= _MAX_SHAPES:
             memo.clear()
         counted = memo.get(shape)
-        values, abstract = None, None
+        abstract = None
         if counted is None and plan.wildcard is not None:
             # Not this exact call: maybe one that differs only in names and ids.
-            values = EventValues(call)
-            abstract = wildcard_shape_of(call, key, values, plan.wildcard)
+            strings = iter_strings(call.request) if call.request else []
+            abstract = wildcard_shape_of(call, key, plan.wildcard, strings)
             counted = memo.get(abstract)
             if counted is not None:
                 memo[shape] = counted
         if counted is not None:
             self._repeat(shape, counted, call.count)
             return
-        effects = effects_of(
-            call, plan.wanted, self.reference, self.options.strict, self._ignored, values
-        )
+        effects = effects_of(call, plan.wanted, self.reference, self.options.strict, self._ignored)
         for effect in effects:
             self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
             if effect.note is not None:
