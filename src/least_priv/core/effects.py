@@ -102,12 +102,9 @@ def effects_of(
     reference: Reference,
     strict: bool,
     ignored: Callable[[Action], bool],
-    values: EventValues | None = None,
 ) -> tuple[Effect, ...]:
-    """The effects of a call whose permission check passed (``values``: the call's, when
-    already built)."""
-    if values is None:
-        values = EventValues(call)
+    """The effects of a call whose permission check passed."""
+    values = EventValues(call)
     via = via_service(call)
     base: Condition = (("StringEquals", "kms:ViaService", (literal(via),)),) if via else ()
     found = []
