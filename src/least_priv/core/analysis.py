@@ -20,7 +20,7 @@ from least_priv.core.effects import (
     shape_of,
     wildcard_shape_of,
 )
-from least_priv.core.event import ApiCall, Identity, iter_strings
+from least_priv.core.event import ApiCall, Identity
 from least_priv.core.findings import Finding, finding
 from least_priv.core.generated import (
     GeneratedStatement,
@@ -148,13 +148,11 @@ class Collector:
         # Asked for every event and depending on few values: remembered.
         self._routes: dict[tuple[str, str, str], tuple[MappingResult, _Plan | None]] = {}
         self._ignores: dict[Action, bool] = {}
-        self._plans: dict[tuple[str, str, str], _Plan] = {}
         # What each call shape added, as the actions to count again when it recurs
         # (``remember=False`` works out every call afresh: the reference the memo is tested against).
         self._effects: dict[Hashable, tuple[Action, ...]] = {}
-        self._refused: dict[
-            Hashable, tuple[tuple[str, str], ...]
-        ] = {}  # denied: (action, resource)
+        # What each refused shape was refused: (action, resource) pairs.
+        self._refused: dict[Hashable, tuple[tuple[str, str], ...]] = {}
         self._remember = remember
         self.remembered = 0  # calls whose effects were remembered, not worked out
         # Events of remembered shapes not yet counted: shape -> [its actions, events].
@@ -184,8 +182,7 @@ class Collector:
         ):
             return
         self._routes, self._ignores = other._routes, other._ignores
-        self._plans, self._effects = other._plans, other._effects
-        self._refused = other._refused
+        self._effects, self._refused = other._effects, other._refused
 
     def _matches(self, call: ApiCall) -> bool:
         """``principal.matches``, once per identity: the parser shares one ``Identity`` per
@@ -219,7 +216,7 @@ class Collector:
         mapping_key = (call.event_type, call.source, call.name)
         route = self._routes.get(mapping_key)
         if route is None:
-            route = self._routes[mapping_key] = self._route_of(call, mapping_key)
+            route = self._routes[mapping_key] = self._route_of(call)
         result, plan = route
         if plan is not None:
             self._outcome(call, mapping_key, plan)
@@ -230,13 +227,11 @@ class Collector:
         else:  # NoPermission
             stats["events_needing_no_permission"] += n
 
-    def _route_of(
-        self, call: ApiCall, key: tuple[str, str, str]
-    ) -> tuple[MappingResult, _Plan | None]:
+    def _route_of(self, call: ApiCall) -> tuple[MappingResult, _Plan | None]:
         """What an operation maps to and, when it maps to actions, how its calls are worked
         out: asked for every event and the same for every call of the operation."""
         result = map_call(call, self.reference)
-        return result, self._plan_of(key, result.actions) if isinstance(result, Mapped) else None
+        return result, self._plan_of(result.actions) if isinstance(result, Mapped) else None
 
     def add_unread(self, count: int) -> None:
         """Records a source skipped unparsed because they cannot be the principal's."""
@@ -256,23 +251,20 @@ class Collector:
             found = self._ignores[action] = any(action.matches(p) for p in self.options.ignore)
         return found
 
-    def _plan_of(self, key: tuple[str, str, str], infos: tuple[ActionInfo, ...]) -> _Plan:
-        found = self._plans.get(key)
-        if found is None:
-            wanted = tuple(i for i in infos if not self._ignored(i.action))
-            dependents = [
-                dep
-                for info in wanted
-                for text in info.dependent_actions
-                if (dep := self.reference.action_info(*text.split(":", 1))) is not None
-                and not self._ignored(dep.action)
-            ]
-            types = tuple(t for i in (*wanted, *dependents) for t in i.resource_types)
-            wildcard = None
-            if types and not self.options.strict and WildcardPlan.applies_to(types):
-                wildcard = WildcardPlan(types)
-            found = self._plans[key] = _Plan(wanted, not types, wildcard)
-        return found
+    def _plan_of(self, infos: tuple[ActionInfo, ...]) -> _Plan:
+        wanted = tuple(i for i in infos if not self._ignored(i.action))
+        dependents = [
+            dep
+            for info in wanted
+            for text in info.dependent_actions
+            if (dep := self.reference.action_info(*text.split(":", 1))) is not None
+            and not self._ignored(dep.action)
+        ]
+        types = tuple(t for i in (*wanted, *dependents) for t in i.resource_types)
+        wildcard = None
+        if types and not self.options.strict and WildcardPlan.applies_to(types):
+            wildcard = WildcardPlan(types)
+        return _Plan(wanted, not types, wildcard)
 
     def _outcome(self, call: ApiCall, key: tuple[str, str, str], plan: _Plan) -> None:
         kind = _error_kind(call.error_code)
@@ -293,18 +285,20 @@ class Collector:
         if len(memo) >= _MAX_SHAPES:
             memo.clear()
         counted = memo.get(shape)
-        abstract = None
+        values, abstract = None, None
         if counted is None and plan.wildcard is not None:
             # Not this exact call: maybe one that differs only in names and ids.
-            strings = iter_strings(call.request) if call.request else []
-            abstract = wildcard_shape_of(call, key, plan.wildcard, strings)
+            values = EventValues(call)
+            abstract = wildcard_shape_of(call, key, values, plan.wildcard)
             counted = memo.get(abstract)
             if counted is not None:
                 memo[shape] = counted
         if counted is not None:
             self._repeat(shape, counted, call.count)
             return
-        effects = effects_of(call, plan.wanted, self.reference, self.options.strict, self._ignored)
+        effects = effects_of(
+            call, plan.wanted, self.reference, self.options.strict, self._ignored, values
+        )
         for effect in effects:
             self._record(effect.info, effect.scope, effect.condition, call.count, "the events")
             if effect.note is not None:
@@ -332,11 +326,11 @@ class Collector:
         refused = self._refused.get(shape) if self._remember else None
         if refused is None:
             values = EventValues(call)
-            scopes = [(info, scope_of(info, values, strict=True)) for info in infos]
-            refused = tuple(
-                (str(info.action), next((arn for _, arn in scope.resources), "*"))
-                for info, scope in scopes
-            )
+            pairs = []
+            for info in infos:
+                scope = scope_of(info, values, strict=True)
+                pairs.append((str(info.action), next((arn for _, arn in scope.resources), "*")))
+            refused = tuple(pairs)
             if self._remember:
                 if len(self._refused) >= _MAX_SHAPES:
                     self._refused.clear()

@@ -17,7 +17,7 @@ from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, call_partition, literal, scope_of
+from least_priv.core.resources import EventValues, Scope, literal, scope_of
 from least_priv.core.tables import NO_PASSROLE_SOURCES
 from least_priv.core.wildcard import WildcardPlan
 
@@ -75,10 +75,7 @@ def fixed_shape_of(
 
 
 def wildcard_shape_of(
-    call: ApiCall,
-    key: tuple[str, str, str],
-    plan: WildcardPlan,
-    request_strings: list[tuple[str, str]],
+    call: ApiCall, key: tuple[str, str, str], values: EventValues, plan: WildcardPlan
 ) -> Hashable:
     """In wildcard mode, the shape of a call whose actions' resource types ``plan`` covers:
     names and ids abstracted away (see ``WildcardPlan``), so that GetObject on a thousand
@@ -90,9 +87,9 @@ def wildcard_shape_of(
         call.region,
         call.account,
         call.identity.invoked_by,
-        call_partition(call),
-        passed_roles(call, request_strings),
-        plan.key(call, request_strings),
+        values.partition,
+        passed_roles(call, values.request_strings),
+        plan.key(values),
     )
 
 
@@ -102,9 +99,12 @@ def effects_of(
     reference: Reference,
     strict: bool,
     ignored: Callable[[Action], bool],
+    values: EventValues | None = None,
 ) -> tuple[Effect, ...]:
-    """The effects of a call whose permission check passed."""
-    values = EventValues(call)
+    """The effects of a call whose permission check passed (``values``: the call's, when
+    already built)."""
+    if values is None:
+        values = EventValues(call)
     via = via_service(call)
     base: Condition = (("StringEquals", "kms:ViaService", (literal(via),)),) if via else ()
     found = []

@@ -43,7 +43,7 @@ class EventValues:
 
     def __init__(self, call: ApiCall) -> None:
         self.call = call
-        self.partition = call_partition(call)
+        self.partition = _partition(call)
         self.arns: set[str] = {r.arn for r in call.resources}
         self.top: dict[str, list[str]] = {}
         self.nested: dict[str, list[str]] = {}
@@ -61,7 +61,7 @@ class EventValues:
                     arns.add(value)
                     continue
                 nested.setdefault(key, []).append(value)
-                if ec2 and (kind := ec2_kind(value)):
+                if ec2 and (kind := _ec2_kind(value)):
                     nested.setdefault("ec2:" + kind, []).append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
@@ -100,12 +100,12 @@ def _lookup_keys(var: str, type_name: str, ec2: bool) -> tuple[bool, tuple[str, 
     return False, tuple(dict.fromkeys(keys))
 
 
-def ec2_kind(value: str) -> str | None:
+def _ec2_kind(value: str) -> str | None:
     match = _EC2_ID.match(value)
     return EC2_ID_PREFIXES.get(match.group(1)) if match else None
 
 
-def call_partition(call: ApiCall) -> str:
+def _partition(call: ApiCall) -> str:
     for text in (call.identity.arn, call.identity.issuer_arn):
         if text.startswith("arn:"):
             return text.split(":", 2)[1]

@@ -8,10 +8,9 @@ from collections import defaultdict
 from collections.abc import Hashable
 
 from least_priv.core.arn import parse_arn
-from least_priv.core.event import ApiCall, iter_strings
 from least_priv.core.reference import ResourceType
 from least_priv.core.resources import (
-    ec2_kind,
+    EventValues,
     prefix_of,
     standard_head,
     template_parts,
@@ -54,45 +53,26 @@ class WildcardPlan:
     def applies_to(types: tuple[ResourceType, ...]) -> bool:
         return all(standard_head(t.arn_template) for t in types)
 
-    def key(self, call: ApiCall, request_strings: list[tuple[str, str]]) -> Hashable:
-        """The key of ``call`` (``request_strings``: ``iter_strings`` of its request): what
-        ``EventValues`` indexes, read in one pass without building the index."""
+    def key(self, values: EventValues) -> Hashable:
         found: set[tuple[object, ...]] = set()
         arn_parts, forms = self._arn_parts, self._forms
         if len(arn_parts) > _MAX_REMEMBERED or len(forms) > _MAX_REMEMBERED:
             arn_parts.clear()
             forms.clear()
-
-        def add_arn(arn: str) -> None:
+        for arn in values.arns:
             part = arn_parts.get(arn)
             if part is None:
                 part = arn_parts[arn] = self._arn_part(arn)
             found.add(part)
-
-        def form_of(text: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
-            form = forms.get(text)
-            if form is None:
-                form = self._form(text)
-                if len(text) <= 256:  # a huge value is not kept alive
-                    forms[text] = form
-            return form
-
-        for resource in call.resources:
-            add_arn(resource.arn)
-        for name, value in call.request.items():
-            if type(value) is str:
-                found.add(("top", str(name).lower(), form_of(value)))
-        ec2 = call.source_prefix == "ec2"
-        response = iter_strings(call.response) if call.response else []
-        for pairs in (request_strings, response):
-            for name, value in pairs:
-                if value.startswith("arn:"):
-                    add_arn(value)
-                    continue
-                form = form_of(value)
-                found.add(("nested", name, form))
-                if ec2 and (kind := ec2_kind(value)):
-                    found.add(("nested", "ec2:" + kind, form))
+        for where, index in (("nested", values.nested), ("top", values.top)):
+            for key, texts in index.items():
+                for text in texts:
+                    form = forms.get(text)
+                    if form is None:
+                        form = self._form(text)
+                        if len(text) <= 256:  # a huge value is not kept alive
+                            forms[text] = form
+                    found.add((where, key, form))
         return frozenset(found)
 
     def _arn_part(self, arn: str) -> tuple[object, ...]:
