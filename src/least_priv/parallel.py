@@ -151,20 +151,24 @@ def collect(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     global _REFERENCE  # noqa: PLW0603 - forked workers inherit the loaded reference
     _REFERENCE = _REFERENCE or collector.reference
+    # Each part is folded in as it arrives (the parent's memory follows the merged result,
+    # not the number of parts); nothing reaches ``collector`` before the ids are known unique.
+    merged, stats, warnings, packed = Analysis(), SourceStats(source.stats.source), [], []
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        results = list(pool.map(_run, jobs))
-    packed = [r.event_ids for r in results]
+        for result in pool.map(_run, jobs):
+            merged.merge(result.analysis)
+            _add_stats(stats, result.stats)
+            warnings += result.warnings
+            packed.append(result.event_ids)
     if not _unique(packed, collector.analysis.event_ids):
         return False
-    for result in results:
-        collector.analysis.merge(result.analysis)
+    collector.analysis.merge(merged)
     if keep_ids:
         for ids in packed:
             collector.analysis.event_ids.update(_ids(ids))
-    for result in results:
-        _add_stats(source.stats, result.stats)
-        for message in result.warnings:
-            warn(message)
+    _add_stats(source.stats, stats)
+    for message in warnings:
+        warn(message)
     source.stats.files_skipped.sort(key=lambda f: f["file"])
     return True
 
