@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from least_priv.app import Outcome, part_paths, publish, quiet_gc, run, stale_parts
+from least_priv.app import Outcome, quiet_gc, run
 from least_priv.config import (
     MERGES,
     MODES,
@@ -21,6 +21,7 @@ from least_priv.config import (
     timeout_minutes,
 )
 from least_priv.errors import UsageError, as_project_error
+from least_priv.files import part_paths, publish, stale_parts
 from least_priv.github import runner
 from least_priv.render.text import encodable, escape_unencodable_output, md
 

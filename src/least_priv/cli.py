@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from least_priv import __version__
-from least_priv.app import publish, quiet_gc, run
+from least_priv.app import quiet_gc, run
 from least_priv.config import (
     MERGES,
     MODES,
@@ -21,6 +21,7 @@ from least_priv.config import (
     timeout_minutes,
 )
 from least_priv.errors import as_project_error
+from least_priv.files import publish
 from least_priv.render.text import escape_unencodable_output, one_line
 
 

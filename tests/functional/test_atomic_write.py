@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from least_priv.app import write_atomic
+from least_priv.files import write_atomic
 
 OLD = '{"Version": "2012-10-17", "Statement": []}\n'
 
@@ -27,7 +27,7 @@ def test_a_process_killed_while_writing_leaves_the_old_file(tmp_path: Path) -> N
         f"""
         import os, signal
         from pathlib import Path
-        from least_priv.app import write_atomic
+        from least_priv.files import write_atomic
         os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # dies mid-write
         write_atomic(Path({str(policy)!r}), "x" * 5_000_000)
         """
