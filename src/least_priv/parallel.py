@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.analysis import Collector, Options
+from least_priv.core.evidence import Analysis
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.local import LocalSource

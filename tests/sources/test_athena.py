@@ -19,8 +19,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.analysis import Collector, Options
 from least_priv.core.event import ApiCall, parse_event
+from least_priv.core.evidence import Analysis
 from least_priv.core.select import Principal, Window, parse_principal
 from least_priv.errors import SourceError, UsageError
 from least_priv.iam.reference import IamReference

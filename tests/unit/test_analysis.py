@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.analysis import Collector, Options
 from least_priv.core.event import parse_event
+from least_priv.core.evidence import Analysis
 from least_priv.core.select import Window, parse_principal
 from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
 from least_priv.iam.reference import IamReference

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from least_priv.core.analysis import Analysis, Collector, Options
+from least_priv.core.analysis import Collector, Options
 from least_priv.core.effects import Dump, dump_repr
 from least_priv.core.event import parse_event
+from least_priv.core.evidence import Analysis
 from least_priv.core.select import Window, parse_principal
 from least_priv.core.tables import DEFAULT_IGNORED_ACTIONS
 from least_priv.iam.reference import IamReference

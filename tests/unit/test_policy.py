@@ -7,9 +7,9 @@ import json
 import pytest
 
 from least_priv.core.action import Action
-from least_priv.core.analysis import Grant
 from least_priv.core.build import build_statements
 from least_priv.core.diff import diff_actions
+from least_priv.core.evidence import Grant
 from least_priv.core.merge import merge_policy
 from least_priv.core.policy import PolicyFormatError, compact_size, parse_policy, render_policy
 from least_priv.core.size import MANAGED_POLICY_LIMIT, split_policy

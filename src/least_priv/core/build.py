@@ -6,8 +6,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from least_priv.core.analysis import Grant
 from least_priv.core.effects import Condition
+from least_priv.core.evidence import Grant
 from least_priv.core.findings import Finding, finding
 from least_priv.core.policy import Statement
 

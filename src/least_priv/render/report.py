@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from least_priv.core.analysis import Analysis
 from least_priv.core.diff import ActionDiff
+from least_priv.core.evidence import Analysis
 from least_priv.core.findings import Finding
 
 
