@@ -89,14 +89,24 @@ def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, refere
     assert fast.report["actions"]
 
 
-def test_a_compact_file_skips_other_principals_records_unparsed() -> None:
-    records = _records()
-    data = json.dumps({"Records": records}, separators=(",", ":")).encode()
+@pytest.mark.parametrize(
+    "dumps",
+    [
+        lambda doc: json.dumps(doc, separators=(",", ":")),  # as CloudTrail writes it
+        json.dumps,  # ", " and ": "
+        lambda doc: json.dumps(doc, indent=2),
+        lambda doc: json.dumps(doc, indent="\t").replace("\n", "\r\n"),
+    ],
+    ids=["compact", "spaced", "pretty", "tabs-crlf"],
+)
+def test_a_log_file_skips_other_principals_records_unparsed(dumps: Any) -> None:
+    records = [*_records(), record("s3", "PutObject")]  # the last record is the principal's too
+    data = dumps({"Records": records}).encode()
     found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
     assert found is not None
     parsed, skipped = found
     assert all(isinstance(r, ApiCall) for r in parsed)  # decoded straight into calls
-    assert [r.name for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole"]
+    assert [r.name for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole", "PutObject"]
     assert skipped == 2
 
 

@@ -5,14 +5,17 @@ A record can only be the principal's if the principal's name appears in it (its 
 ARN, case aside). A file without the name is skipped whole after one byte search; in a file
 with it, only the records holding the name are parsed. CloudTrail writes a log file as
 ``{"Records":[{"eventVersion":...},{"eventVersion":...}]}``: a quote inside a JSON string is
-always escaped, so ``,{"eventVersion":`` can only separate records (or objects nested in a
-record, which then fail to parse alone and make the file be parsed whole). Every other
-layout is parsed whole. The skip is exact: the analysis would drop those records anyway.
+always escaped, so ``,{"eventVersion"`` can only separate records (or objects nested in a
+record, which then fail to parse alone and make the file be parsed whole). The same holds
+with whitespace around the separators (``json.dumps`` with its defaults or an indent): the
+bytes between the first two records are taken as the file's separator. Every other layout
+is parsed whole. The skip is exact: the analysis would drop those records anyway.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +34,9 @@ except (
 ):  # pragma: no cover - orjson is a dependency; this keeps a source checkout working
     _FAST_LOADS, _FAST_DUMPS, _FAST_ERROR = None, None, ValueError
 
-_START = b'{"Records":[{"eventVersion":'
-_MARKER = b',{"eventVersion":'  # between two records of a CloudTrail-written file
+# A log file's head, up to its first record's first key; whitespace allowed between tokens.
+_HEAD = re.compile(rb'\{\s*"Records"\s*:\s*\[\s*(\{)\s*"eventVersion"\s*:')
+_VERSION = b'"eventVersion"'  # each record's first key
 _KEY = b'"eventversion"'  # once per record: counts the records of a skipped file
 
 
@@ -87,14 +91,15 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
     if at < 0:
         skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
-    head = len(data) - len(data.lstrip())
-    if not data.startswith(_START, head):
+    layout = _layout(data)
+    if layout is None:
         return None
+    first, marker = layout
     records: list[Any] = []
     while at >= 0:
-        start = data.rfind(_MARKER, head, at)
-        start = data.index(b"[", head) + 1 if start < 0 else start + 1
-        end = data.find(_MARKER, at)
+        start = data.rfind(marker, first, at)
+        start = first if start < 0 else start + 1
+        end = data.find(marker, at)
         record = _record(data[start : end if end >= 0 else len(data)], last=end < 0)
         if record is None:
             return None
@@ -102,7 +107,22 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
         if end < 0:
             break
         at = haystack.find(needle, end)  # the next record holding the name
-    return records, data.count(_MARKER) + 1 - len(records)
+    return records, data.count(marker) + 1 - len(records)
+
+
+def _layout(data: bytes) -> tuple[int, bytes] | None:
+    """Where a log file's first record starts, and the bytes that separate its records
+    (``,{"eventVersion"`` as CloudTrail writes them); ``None`` for another layout."""
+    head = _HEAD.match(data, len(data) - len(data.lstrip()))
+    if head is None:
+        return None
+    first = head.start(1)
+    second = data.find(_VERSION, head.end())
+    brace = data.rfind(b"{", first, second) if second >= 0 else -1
+    comma = data.rfind(b",", first, brace) if brace >= 0 else -1
+    if comma < 0 or data[comma + 1 : brace].strip() or data[brace + 1 : second].strip():
+        return first, b',{"eventVersion"'  # one record, or another layout: the parse decides
+    return first, data[comma : second + len(_VERSION)]
 
 
 def _record(raw: bytes, last: bool) -> Any:
@@ -110,9 +130,12 @@ def _record(raw: bytes, last: bool) -> Any:
     last one still carries the file's closing ``]}``."""
     if last:
         raw = raw.rstrip()
-        if not raw.endswith(b"]}"):
+        if not raw.endswith(b"}"):
             return None
-        raw = raw[:-2]
+        raw = raw[:-1].rstrip()
+        if not raw.endswith(b"]"):
+            return None
+        raw = raw[:-1]
     call = decode_call(raw)
     if call is not None:
         return call
