@@ -69,12 +69,23 @@ def _write(folder: Path, name: str, text: str | bytes) -> None:
 
 @pytest.mark.parametrize(
     "layout",
-    ["compact", "spaced", "pretty", "json-lines", "bom", "lookup-events", "single", "list"],
+    [
+        "compact",
+        "no-event-version",
+        "spaced",
+        "pretty",
+        "json-lines",
+        "bom",
+        "lookup-events",
+        "single",
+        "list",
+    ],
 )
 def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, reference: Any) -> None:
     records = _records()
     texts = {
         "compact": json.dumps({"Records": records}, separators=(",", ":")),
+        "no-event-version": json.dumps({"Records": [{k: v for k, v in r.items() if k != "eventVersion"} for r in records]}),
         "spaced": json.dumps({"Records": records}),
         "pretty": json.dumps({"Records": records}, indent=2),
         "json-lines": "\n".join(json.dumps(r) for r in records),
@@ -113,6 +124,22 @@ def test_a_log_file_skips_other_principals_records_unparsed(dumps: Any) -> None:
 def test_a_file_without_the_principal_is_skipped_whole_and_counted() -> None:
     data = json.dumps({"Records": [_records()[1], _records()[4]]}).encode()
     assert candidate_records(data, b"github-actions-deploy") == ([], 2)
+
+
+def test_records_without_an_event_version_are_pre_filtered_too() -> None:
+    """A generator may leave eventVersion out: the records' first key separates them."""
+    records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in _records()]
+    data = json.dumps({"Records": records}).encode()
+    found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
+    assert found is not None
+    assert [r.name for r in found[0] if isinstance(r, ApiCall)] == [
+        "CreateVpc",
+        "CreateBucket",
+        "TagRole",
+    ]
+    assert found[1] == 2
+    others = json.dumps({"Records": [records[1], records[4], records[1]]}).encode()
+    assert candidate_records(others, b"github-actions-deploy") == ([], 3)
 
 
 def test_the_principal_is_found_whatever_the_case(tmp_path: Path, reference: Any) -> None:

@@ -34,10 +34,10 @@ except (
 ):  # pragma: no cover - orjson is a dependency; this keeps a source checkout working
     _FAST_LOADS, _FAST_DUMPS, _FAST_ERROR = None, None, ValueError
 
-# A log file's head, up to its first record's first key; whitespace allowed between tokens.
-_HEAD = re.compile(rb'\{\s*"Records"\s*:\s*\[\s*(\{)\s*"eventVersion"\s*:')
-_VERSION = b'"eventVersion"'  # each record's first key
-_KEY = b'"eventversion"'  # once per record: counts the records of a skipped file
+# A log file's head, up to its first record's first key (CloudTrail's: eventVersion);
+# whitespace allowed between tokens.
+_HEAD = re.compile(rb'\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
+_KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 
 
 def loads(data: bytes) -> Any:
@@ -88,10 +88,12 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
     unparsed; ``None`` when the file must be parsed whole (not CloudTrail's compact layout,
     or a record that does not parse alone)."""
     haystack, needle, at = _first(data, needle)
+    layout = _layout(data)
     if at < 0:
+        if layout is not None:
+            return [], data.count(layout[1]) + 1
         skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
-    layout = _layout(data)
     if layout is None:
         return None
     first, marker = layout
@@ -112,17 +114,21 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
 
 def _layout(data: bytes) -> tuple[int, bytes] | None:
     """Where a log file's first record starts, and the bytes that separate its records
-    (``,{"eventVersion"`` as CloudTrail writes them); ``None`` for another layout."""
+    (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
+    of the next record, with the whitespace between the first two records); ``None`` for
+    another layout."""
     head = _HEAD.match(data, len(data) - len(data.lstrip()))
     if head is None:
         return None
-    first = head.start(1)
-    second = data.find(_VERSION, head.end())
-    brace = data.rfind(b"{", first, second) if second >= 0 else -1
+    first, key = head.start(1), head.group(2)
+    second = data.find(key, head.end())
+    if second < 0:
+        return first, b",{" + key  # one record
+    brace = data.rfind(b"{", first, second)
     comma = data.rfind(b",", first, brace) if brace >= 0 else -1
     if comma < 0 or data[comma + 1 : brace].strip() or data[brace + 1 : second].strip():
-        return first, b',{"eventVersion"'  # one record, or another layout: the parse decides
-    return first, data[comma : second + len(_VERSION)]
+        return None
+    return first, data[comma : second + len(key)]
 
 
 def _record(raw: bytes, last: bool) -> Any:
