@@ -13,7 +13,9 @@ from typing import Any
 
 import msgspec
 
-from least_priv.core.event import ApiCall, EventResource, plain_call, shared_identity
+from least_priv.core.event import ApiCall, EventResource, Identity, plain_call, shared_identity
+
+_NULL = msgspec.Raw(b"null")
 
 
 class _Issuer(msgspec.Struct):
@@ -48,28 +50,47 @@ class _Record(msgspec.Struct):
     eventType: str | None = None  # noqa: N815
     eventTime: str | None = None  # noqa: N815
     timestamp: str | None = msgspec.field(default=None, name="@timestamp")
-    userIdentity: _Identity | None = None  # noqa: N815
+    userIdentity: msgspec.Raw = _NULL  # noqa: N815 - decoded once per session (``_identity``)
     resources: list[_Resource] | None = None
     requestParameters: dict[str, Any] | None = None  # noqa: N815
     responseElements: dict[str, Any] | None = None  # noqa: N815
 
 
 _DECODE = msgspec.json.Decoder(_Record).decode
-_NOBODY = _Identity()
+_DECODE_IDENTITY = msgspec.json.Decoder(_Identity | None).decode
+_ERRORS = (msgspec.MsgspecError, ValueError, RecursionError)  # ValueError: not UTF-8
+_identities: dict[bytes, Identity | None] = {}  # by its text; None: not of the usual types
+
+
+def _identity(text: bytes) -> Identity | None:
+    """The ``Identity`` of a ``userIdentity`` text: a session's calls repeat it byte for byte."""
+    if text in _identities:
+        return _identities[text]
+    try:
+        ident = _DECODE_IDENTITY(text) or _Identity()
+    except _ERRORS:
+        found = None
+    else:
+        context = ident.sessionContext
+        issuer = context.sessionIssuer if context is not None else None
+        found = shared_identity(
+            ident.type, ident.arn, ident.accountId, issuer.arn if issuer else None, ident.invokedBy
+        )
+    if len(_identities) >= 1024:
+        _identities.clear()
+    _identities[text] = found
+    return found
 
 
 def decode_call(raw: bytes) -> ApiCall | None:
     """The call of one record's JSON bytes, or ``None`` (parse it whole instead)."""
     try:
         record = _DECODE(raw)
-    except (msgspec.MsgspecError, ValueError, RecursionError):  # ValueError: not UTF-8
+    except _ERRORS:
         return None
-    ident = record.userIdentity or _NOBODY
-    context = ident.sessionContext
-    issuer = context.sessionIssuer if context is not None else None
-    identity = shared_identity(
-        ident.type, ident.arn, ident.accountId, issuer.arn if issuer else None, ident.invokedBy
-    )
+    identity = _identity(bytes(record.userIdentity))
+    if identity is None:
+        return None
     resources: tuple[EventResource, ...] = ()
     if record.resources:
         resources = tuple(
