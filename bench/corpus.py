@@ -59,10 +59,13 @@ class Spec:
     seed: int = 20261125
     regions: tuple[str, ...] = ("us-east-1", "eu-west-1", "us-west-2")
     start: str = "2026-11-01T00:00:00Z"
+    layout: str = "compact"  # as CloudTrail writes; "spaced": json.dumps's ", " and ": "
 
     @property
     def name(self) -> str:
-        return f"{self.spread}-{self.events}"
+        return f"{self.spread}-{self.events}" + (
+            "" if self.layout == "compact" else f"-{self.layout}"
+        )
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,8 @@ def _write_files(job: tuple[Spec, str, list[FilePlan]]) -> tuple[int, int, int]:
     raw = packed = events = 0
     for row in rows:
         records = file_records(spec, pools, row)
-        data = json.dumps({"Records": records}, separators=(",", ":")).encode()
+        separators = (",", ":") if spec.layout == "compact" else (", ", ": ")
+        data = json.dumps({"Records": records}, separators=separators).encode()
         body = gzip.compress(data, compresslevel=6, mtime=0)
         path = Path(root) / file_path(spec, row)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -259,9 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--principal-share", type=float, default=1 / 3)
     parser.add_argument("--burst-files", type=float, default=0.35)
     parser.add_argument("--seed", type=int, default=Spec.seed)
+    parser.add_argument("--layout", choices=("compact", "spaced"), default="compact")
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
-    spec = Spec(args.events, args.spread, args.principal_share, args.burst_files, seed=args.seed)
+    spec = Spec(
+        args.events, args.spread, args.principal_share, args.burst_files, seed=args.seed,
+        layout=args.layout,
+    )  # fmt: skip
     manifest = build(spec, args.cache)
     print(json.dumps({k: v for k, v in manifest.items() if k != "params"}, indent=2))
     return 0

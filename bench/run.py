@@ -129,6 +129,7 @@ def build_corpora(sizes: Sizes) -> dict[str, dict[str, Any]]:
     specs = {
         "main": corpus.Spec(sizes.main),
         "uniform": corpus.Spec(sizes.main, spread="uniform"),
+        "spaced": corpus.Spec(sizes.main, layout="spaced"),
         "half": corpus.Spec(sizes.half),
         "double": corpus.Spec(sizes.double),
         "big": corpus.Spec(sizes.big),
@@ -264,8 +265,11 @@ def _importable(module: str) -> bool:
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
-def scenario(results: Results, manifest: dict[str, Any], sizes: Sizes, exe: Path | None) -> None:
-    """Everything on one corpus: least-priv on 2 cores, on 1, plain; trailscraper; floors."""
+def scenario(
+    results: Results, manifest: dict[str, Any], sizes: Sizes, exe: Path | None
+) -> dict[str, bytes]:
+    """Everything on one corpus: least-priv on 2 cores, on 1, plain; trailscraper; floors.
+    Returns the policy files of the run on all cores."""
     cores = len(os.sched_getaffinity(0))
     fast = run_least_priv(results, manifest, f"{cores} cores", repeat=sizes.repeat)
     single = run_least_priv(results, manifest, "1 core", pin=True, repeat=sizes.repeat)
@@ -277,6 +281,20 @@ def scenario(results: Results, manifest: dict[str, Any], sizes: Sizes, exe: Path
         run_trailscraper(results, manifest, exe)
     for parse in ("json", "orjson", "none"):
         run_floor(results, manifest, parse, sizes.repeat)
+    return fast
+
+
+def layout(
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, policy: dict[str, bytes]
+) -> None:
+    """The main corpus's records written with spaces (``json.dumps``'s defaults, as many
+    generators write): least-priv on all cores, and the same policy as from the original."""
+    cores = len(os.sched_getaffinity(0))
+    spaced = run_least_priv(results, corpora["spaced"], f"{cores} cores", repeat=sizes.repeat)
+    names = corpora["spaced"]["name"], corpora["main"]["name"]
+    results.checks.append(
+        (f"{names[0]}: policy == {names[1]}'s", bool(spaced) and spaced == policy)
+    )
 
 
 def growth(
@@ -534,8 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     corpora = build_corpora(sizes)
     exe = None if args.quick or args.no_trailscraper else trailscraper_bin()
     results = Results()
-    for key in ("main", "uniform"):
-        scenario(results, corpora[key], sizes, exe)
+    policies = {key: scenario(results, corpora[key], sizes, exe) for key in ("main", "uniform")}
+    layout(results, corpora, sizes, policies["main"])
     growth(results, corpora, sizes, exe)
     startup(results, 5 if not args.quick else 3)
     found = report(results, corpora, sizes)
