@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from least_priv import parallel
 from least_priv.app import run
@@ -234,3 +236,39 @@ def test_duplicated_files_are_counted_once_on_several_cores(
     _same(fast, plain)
     assert fast.report["events"]["events_matched"] == 3 * 242
     assert fast.report["events"]["events_duplicate"] > 0
+
+
+_LAYOUTS = st.fixed_dictionaries(
+    {
+        "indent": st.sampled_from([None, 0, 1, 2, "\t"]),
+        "item": st.sampled_from([",", ", ", " , "]),
+        "key": st.sampled_from([":", ": ", " : "]),
+        "crlf": st.booleans(),
+        "version": st.booleans(),  # eventVersion kept as each record's first key
+    }
+)
+
+
+def _dump(records: list[dict[str, Any]], layout: dict[str, Any]) -> bytes:
+    if not layout["version"]:
+        records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in records]
+    separators = (
+        layout["item"].rstrip() if layout["indent"] is not None else layout["item"],
+        layout["key"],
+    )
+    text = json.dumps({"Records": records}, indent=layout["indent"], separators=separators)
+    return (text.replace("\n", "\r\n") if layout["crlf"] else text).encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(range(5)), min_size=1, max_size=8), _LAYOUTS)
+def test_any_whitespace_layout_skips_exactly_the_records_without_the_name(
+    picks: list[int], layout: dict[str, Any]
+) -> None:
+    records = [dict(_records()[pick], eventID=f"e{n}") for n, pick in enumerate(picks)]
+    found = candidate_records(_dump(records, layout), b"github-actions-deploy")
+    assert found is not None  # every one of these layouts is pre-filtered
+    kept, skipped = found
+    holding = [r["eventID"] for r in records if "github-actions-deploy" in json.dumps(r)]
+    assert [c.event_id for c in kept] == holding
+    assert skipped == len(records) - len(holding)
