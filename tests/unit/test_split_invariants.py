@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from least_priv.core.policy import VERSION, PolicyDocument, Statement, compact_size
-from least_priv.core.size import MANAGED_POLICY_LIMIT, fits, split_policy
+from least_priv.core.size import MANAGED_POLICY_LIMIT, _halves, fits, split_policy
 
 SERVICES = ("ec2", "s3", "iam", "logs", "lambda", "kms", "dynamodb", "cloudformation")
 # Long enough that a few statements of many actions pass the 6,144-character limit.
@@ -183,3 +184,58 @@ def test_halving_a_statement_never_repeats_a_sid_within_a_part() -> None:
     for part in parts:
         sids = [s.sid for s in part.statements if s.sid]
         assert len(sids) == len(set(sids)), sids
+
+
+def _first_fit_by_rendering(doc: PolicyDocument, fixed: list[Statement]) -> list[list[str]]:
+    """The split as it was first written: every candidate document rendered and measured.
+    The bins' statements, as compact text."""
+    bins: list[list[Statement]] = [list(fixed)]
+    queue = sorted(
+        (s for s in doc.statements if s not in fixed),
+        key=lambda s: -compact_size(PolicyDocument(doc.version, (s,), doc.extra)),
+    )
+    sids = {s.sid for s in doc.statements if s.sid}
+    while queue:
+        stmt = queue.pop(0)
+        if not fits(PolicyDocument(doc.version, (stmt,), doc.extra)):
+            queue[:0] = _halves(stmt, sids)
+            continue
+        for b in bins:
+            if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra)):
+                b.append(stmt)
+                break
+        else:
+            bins.append([stmt])
+    return [sorted(json.dumps(dict(s.raw)) for s in b) for b in bins if b]
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=documents())
+def test_parts_are_filled_by_adding_sizes_exactly_as_by_rendering_them(
+    case: tuple[PolicyDocument, list[Statement]],
+) -> None:
+    """Adding statement sizes gives the bins rendering each candidate gave: no part is
+    fuller than the limit, none emptier than needed."""
+    doc, fixed = case
+    parts = split_policy(doc, fixed)
+    found = [sorted(json.dumps(dict(s.raw)) for s in part.statements) for part in parts]
+    assert found == _first_fit_by_rendering(doc, fixed)
+
+
+@pytest.mark.parametrize("fixed", [0, 1])
+@pytest.mark.parametrize("count", [4, 5, 7])
+@pytest.mark.parametrize("per_part", [2, 3])
+def test_a_part_holds_statements_up_to_the_last_character_of_the_limit(
+    fixed: int, count: int, per_part: int
+) -> None:
+    """Statements of one size, the limit exactly ``per_part`` of them: parts of that many;
+    one character less: parts of one fewer."""
+    raws = [
+        {"Sid": f"S{n}", "Effect": "Allow", "Action": list(ACTIONS[:9]), "Resource": "*"}
+        for n in range(count)
+    ]
+    stmts = tuple(Statement(raw, f"Statement[{i}]") for i, raw in enumerate(raws))
+    doc = PolicyDocument(VERSION, stmts, {})
+    limit = compact_size(PolicyDocument(VERSION, stmts[:per_part], {}))
+    assert len(split_policy(doc, stmts[:fixed], limit)) == -(-count // per_part)
+    assert len(split_policy(doc, stmts[:fixed], limit - 1)) == -(-count // (per_part - 1))

@@ -59,21 +59,28 @@ def split_policy(
     order = {id(s): i for i, s in enumerate(doc.statements)}
     pending = [s for s in doc.statements if s not in fixed_list]
     queue = sorted(pending, key=lambda s: -_size(doc, s))
+    # A document's compact text is its envelope plus its statements' texts and a comma
+    # between each two: bins are filled by adding sizes, not by rendering them again.
+    envelope = compact_size(PolicyDocument(doc.version, (), doc.extra))
     bins: list[list[Statement]] = [fixed_list]
+    sizes = [compact_size(PolicyDocument(doc.version, tuple(fixed_list), doc.extra))]
     sids = {s.sid for s in doc.statements if s.sid}
     while queue:
         stmt = queue.pop(0)
-        if not fits(PolicyDocument(doc.version, (stmt,), doc.extra), limit):
+        alone = _size(doc, stmt)
+        if alone > limit:
             queue[:0] = _halves(stmt, sids)
             continue
-        target = next(
-            (b for b in bins if fits(PolicyDocument(doc.version, (*b, stmt), doc.extra), limit)),
-            None,
+        grown = alone - envelope  # the statement's own text
+        index = next(
+            (i for i, b in enumerate(bins) if sizes[i] + grown + (1 if b else 0) <= limit), None
         )
-        if target is None:
+        if index is None:
             bins.append([stmt])
+            sizes.append(alone)
         else:
-            target.append(stmt)
+            sizes[index] += grown + (1 if bins[index] else 0)
+            bins[index].append(stmt)
     return [
         PolicyDocument(
             doc.version, tuple(sorted(b, key=lambda s: order.get(id(s), len(order)))), doc.extra
