@@ -18,6 +18,7 @@ from least_priv.app import run
 from least_priv.config import Settings
 from least_priv.core.event import ApiCall
 from least_priv.core.select import Window, parse_principal
+from least_priv.sources.local import LocalSource
 from least_priv.sources.scan import candidate_records, needle_of
 from tests.conftest import ROLE_ARN, ROOT, record
 
@@ -272,3 +273,20 @@ def test_any_whitespace_layout_skips_exactly_the_records_without_the_name(
     holding = [r["eventID"] for r in records if "github-actions-deploy" in json.dumps(r)]
     assert [c.event_id for c in kept] == holding
     assert skipped == len(records) - len(holding)
+
+
+def test_plain_json_files_count_for_a_ninth_of_their_size_when_choosing_to_go_parallel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gzipped logs are about nine times smaller than their JSON: a folder of plain JSON as
+    large as the gzipped threshold is still little work, read in one process."""
+    monkeypatch.setattr(parallel, "MIN_BYTES", 9_000)
+    body = json.dumps({"Records": _records()}, separators=(",", ":"))
+    plain, gzipped = tmp_path / "plain", tmp_path / "gzipped"
+    for n in range(4):
+        _write(plain, f"{n}.json", body + " " * (3_000 - len(body)))  # 12,000 bytes in all
+        _write(gzipped, f"{n}.json.gz", body)
+    assert sum(p.stat().st_size for p in plain.iterdir()) > parallel.MIN_BYTES
+    assert parallel.worth_it(LocalSource(str(plain)), 2) is None
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1_000)
+    assert parallel.worth_it(LocalSource(str(gzipped)), 2) is not None
