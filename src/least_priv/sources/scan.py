@@ -36,7 +36,7 @@ except (
 
 # A log file's head, up to its first record's first key (CloudTrail's: eventVersion);
 # whitespace allowed between tokens.
-_HEAD = re.compile(rb'\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
+_HEAD = re.compile(rb'\s*\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 
 
@@ -85,8 +85,8 @@ def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
 def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, as calls or parsed records (for
     ``parse_event`` to accept or name what is wrong), and how many records were skipped
-    unparsed; ``None`` when the file must be parsed whole (not CloudTrail's compact layout,
-    or a record that does not parse alone)."""
+    unparsed; ``None`` when the file must be parsed whole (no ``{"Records":[...]}`` layout
+    ``_layout`` can read, or a record that does not parse alone)."""
     haystack, needle, at = _first(data, needle)
     layout = _layout(data)
     if at < 0:
@@ -117,7 +117,7 @@ def _layout(data: bytes) -> tuple[int, bytes] | None:
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
     of the next record, with the whitespace between the first two records); ``None`` for
     another layout."""
-    head = _HEAD.match(data, len(data) - len(data.lstrip()))
+    head = _HEAD.match(data)
     if head is None:
         return None
     first, key = head.start(1), head.group(2)
