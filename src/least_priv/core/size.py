@@ -54,22 +54,21 @@ def split_policy(
     if fits(doc, limit):
         return [doc]
     fixed_list = list(fixed)
-    if not fits(PolicyDocument(doc.version, tuple(fixed_list), doc.extra), limit):
-        raise ValueError("the preserved statements alone exceed the policy size limit")
-    order = {id(s): i for i, s in enumerate(doc.statements)}
-    pending = [s for s in doc.statements if s not in fixed_list]
-    queue = sorted(pending, key=lambda s: -_size(doc, s))
     # A document's compact text is its envelope plus its statements' texts and a comma
-    # between each two: bins are filled by adding sizes, not by rendering them again.
+    # between each two: each statement is measured once, and parts fill by adding sizes.
     envelope = compact_size(PolicyDocument(doc.version, (), doc.extra))
     bins: list[list[Statement]] = [fixed_list]
     sizes = [compact_size(PolicyDocument(doc.version, tuple(fixed_list), doc.extra))]
+    if sizes[0] > limit:
+        raise ValueError("the preserved statements alone exceed the policy size limit")
+    order = {id(s): i for i, s in enumerate(doc.statements)}
+    pending = [s for s in doc.statements if s not in fixed_list]
+    queue = sorted(((_size(doc, s), s) for s in pending), key=lambda sized: -sized[0])
     sids = {s.sid for s in doc.statements if s.sid}
     while queue:
-        stmt = queue.pop(0)
-        alone = _size(doc, stmt)
+        alone, stmt = queue.pop(0)
         if alone > limit:
-            queue[:0] = _halves(stmt, sids)
+            queue[:0] = [(_size(doc, half), half) for half in _halves(stmt, sids)]
             continue
         grown = alone - envelope  # the statement's own text
         index = next(
