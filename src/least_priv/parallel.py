@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from least_priv.core.analysis import Collector, Options
-from least_priv.core.evidence import Analysis
+from least_priv.core.evidence import Analysis, EventIds
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.local import LocalSource
@@ -68,7 +68,7 @@ def _run(job: Job) -> PartResult:
     for call in source.calls(warnings.append):
         collector.add(call)
     packed = array("Q", sorted(collector.analysis.event_ids)).tobytes()
-    collector.analysis.event_ids = set()
+    collector.analysis.event_ids = EventIds()
     return PartResult(collector.analysis, source.stats, warnings, packed)
 
 
@@ -95,7 +95,7 @@ def split_files(files: Sized, parts: int) -> list[list[Path]]:
     return [sorted(b[1]) for b in buckets if b[1]]
 
 
-def _unique(parts: list[bytes], counted: set[int]) -> bool:
+def _unique(parts: list[bytes], counted: EventIds) -> bool:
     """Whether the parts' sorted event ids are all distinct and none is counted already;
     a merge of the sorted arrays, so no set of every id is ever built."""
     previous = -1

@@ -147,13 +147,10 @@ class Collector:
         if not self.window.contains(call.event_time):
             stats["events_outside_window"] += n
             return
-        if call.event_id:
-            # CloudTrail may deliver an event twice; copies of a log folder hold it twice too.
-            seen = event_key(call.event_id)
-            if seen in self._analysis.event_ids:
-                stats["events_duplicate"] += n
-                return
-            self._analysis.event_ids.add(seen)
+        # CloudTrail may deliver an event twice; copies of a log folder hold it twice too.
+        if call.event_id and not self._analysis.event_ids.add(event_key(call.event_id)):
+            stats["events_duplicate"] += n
+            return
         stats["events_matched"] += n
         self._seen(call.event_time)
         mapping_key = (call.event_type, call.source, call.name)
