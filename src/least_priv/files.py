@@ -80,7 +80,7 @@ def publish(settings: Settings, outcome: Outcome, stdout: Callable[[str], object
     if target is None:
         stdout("".join(outcome.texts))
     elif _special(target):
-        _write(target, "".join(outcome.texts), flag)
+        _write(target, "".join(outcome.texts), flag, special=True)
     else:
         for path, text in zip(part_paths(target, len(outcome.texts)), outcome.texts, strict=True):
             _write(path, text, flag)
@@ -98,9 +98,10 @@ def _special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def _write(path: Path, text: str, flag: str) -> None:
+def _write(path: Path, text: str, flag: str, special: bool | None = None) -> None:
+    """``text`` into ``path`` (``special``: whether it is a device, when already known)."""
     try:
-        if _special(path):
+        if _special(path) if special is None else special:
             with path.open("w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(text)
         else:
