@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pickle
-import sys
 import random
+import sys
 import tracemalloc
 
 from hypothesis import given, settings
