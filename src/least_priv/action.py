@@ -19,6 +19,7 @@ from least_priv.config import (
     resolve_window,
     split_list,
     timeout_minutes,
+    workers_from_env,
 )
 from least_priv.errors import UsageError, as_project_error
 from least_priv.files import part_paths, publish, stale_parts
@@ -93,6 +94,7 @@ def settings_from_inputs(workspace: Path, now: datetime) -> tuple[Settings, Pull
         region=get("region"),
         timeout_minutes=timeout_minutes(get("timeout-minutes")),
         plain=os.environ.get("LEAST_PRIV_PLAIN", "") not in ("", "0"),
+        workers=workers_from_env(os.environ.get("LEAST_PRIV_WORKERS", "")),
     )
     pull = PullOptions(
         create=parse_bool("create-pr", get("create-pr"), True),

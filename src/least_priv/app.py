@@ -143,7 +143,8 @@ def analyse(
     )
     for index, source in enumerate(opened.events):
         last = index == len(opened.events) - 1 and not opened.generators
-        _collect(source, collector, 1 if settings.plain else worker_count(), warn, not last)
+        workers = 1 if settings.plain else worker_count(settings.workers)
+        _collect(source, collector, workers, warn, not last)
         if isinstance(source, LocalSource):
             source.require_evidence()
     findings: list[Finding] = []

@@ -19,6 +19,7 @@ from least_priv.config import (
     resolve_window,
     split_list,
     timeout_minutes,
+    workers_from_env,
 )
 from least_priv.errors import as_project_error
 from least_priv.files import publish
@@ -118,6 +119,7 @@ def settings_from_args(args: argparse.Namespace, now: datetime) -> Settings:
         region=args.region,
         timeout_minutes=timeout_minutes(args.timeout_minutes),
         plain=os.environ.get("LEAST_PRIV_PLAIN", "") not in ("", "0"),
+        workers=workers_from_env(os.environ.get("LEAST_PRIV_WORKERS", "")),
     )
 
 

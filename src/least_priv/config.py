@@ -34,7 +34,20 @@ class Settings:
     timeout_minutes: float = 30.0
     # LEAST_PRIV_PLAIN=1: parse every record, one process, no memo (a reference run).
     plain: bool = False
+    workers: int = 0  # LEAST_PRIV_WORKERS: at most this many processes (0: one per core)
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def workers_from_env(text: str) -> int:
+    """``LEAST_PRIV_WORKERS``: at most this many processes read a folder; "" for one per core."""
+    if not text.strip():
+        return 0
+    if not text.strip().isdigit() or int(text) < 1:
+        raise UsageError(
+            f"LEAST_PRIV_WORKERS {text!r} is not a number of processes; give a whole number "
+            "from 1 (one process) up, or unset it to use every core"
+        )
+    return int(text)
 
 
 def _time(flag: str, text: str) -> datetime:

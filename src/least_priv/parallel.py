@@ -72,12 +72,39 @@ def _run(job: Job) -> PartResult:
     return PartResult(collector.analysis, source.stats, warnings, packed)
 
 
-def worker_count() -> int:
-    """The cores this process may use (``taskset`` and container limits respected)."""
+def worker_count(limit: int = 0, cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may use: its CPU affinity (``taskset``), its container's CPU
+    quota (``docker --cpus``, a Kubernetes CPU limit: cgroup v2 or v1 under ``cgroup``) and
+    ``limit`` (``LEAST_PRIV_WORKERS``; 0: none)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = _cpu_quota(cgroup)
+    return max(1, min(cores, quota or cores, limit or cores))
+
+
+def _cpu_quota(cgroup: Path) -> int | None:
+    """The CPUs a CFS quota allows, rounded up; ``None`` without one (or unreadable)."""
+    try:
+        v2 = cgroup / "cpu.max"
+        if v2.exists():
+            quota, period = v2.read_text().split()[:2]
+        else:
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota in ("max", "-1"):
+            return None
+        return max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def workers_for(workers: int, work: int) -> int:
+    """The workers worth starting for ``work`` (``_work`` bytes): one per half of
+    ``MIN_BYTES``, so that a small folder on a large machine does not fork a process (each
+    about 20 MB, each warming its own memo) per core."""
+    return max(1, min(workers, work // max(1, MIN_BYTES // 2)))
 
 
 Sized = list[tuple[int, Path]]  # (work in gzipped bytes, file)
@@ -118,7 +145,8 @@ def worth_it(source: LocalSource, workers: int) -> Sized | None:
     if workers < 2:
         return None
     files = [(_work(f.stat().st_size, f), f) for f in source.files()]
-    if len(files) < workers or sum(size for size, _ in files) < MIN_BYTES:
+    total = sum(size for size, _ in files)
+    if total < MIN_BYTES or workers_for(min(workers, len(files)), total) < 2:
         return None
     return files
 
@@ -141,6 +169,7 @@ def collect(
     added) when parts share an event id and the caller must read it in one process.
     ``keep_ids``: remember the event ids for the sources still to come."""
     size = sum(size for size, _ in files)
+    workers = workers_for(min(workers, len(files)), size)
     parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
     jobs = [
         Job(

@@ -556,7 +556,7 @@ def test_the_output_is_the_same_whatever_the_file_names_order_layout_and_workers
     one_process = _run(_settings(root / "logs", mode=mode))  # under MIN_BYTES: one process
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_BYTES", 0)
-        patch.setattr("least_priv.app.worker_count", lambda: workers)
+        patch.setattr("least_priv.app.worker_count", lambda *_: workers)
         goes_parallel = parallel.worth_it(LocalSource(str(root / "logs")), workers) is not None
         event("parallel" if goes_parallel else "one process (fewer files than workers)")
         on_workers = _run(_settings(root / "logs", mode=mode))

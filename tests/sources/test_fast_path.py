@@ -211,7 +211,7 @@ def test_a_folder_read_on_several_cores_equals_one_process(
 ) -> None:
     folder = _copies(tmp_path, 6)
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("least_priv.app.worker_count", lambda: 2)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
     outcomes: list[bool] = []
 
     def counted(*args: Any) -> bool:
@@ -232,7 +232,7 @@ def test_duplicated_files_are_counted_once_on_several_cores(
     for path in sorted(folder.iterdir())[:4]:
         shutil.copy(path, folder / f"copy-{path.name}")
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("least_priv.app.worker_count", lambda: 2)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
     fast, plain = _both(folder, reference)
     _same(fast, plain)
     assert fast.report["events"]["events_matched"] == 3 * 242
