@@ -74,8 +74,8 @@ def _run(job: Job) -> PartResult:
 
 def worker_count(limit: int = 0, cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     """The cores this process may use: its CPU affinity (``taskset``), its container's CPU
-    quota (``docker --cpus``, a Kubernetes CPU limit: cgroup v2 or v1 under ``cgroup``) and
-    ``limit`` (``LEAST_PRIV_WORKERS``; 0: none)."""
+    quota (``docker --cpus``, a Kubernetes CPU limit: cgroup v2 or v1, as mounted in the
+    container at ``cgroup``) and ``limit`` (``LEAST_PRIV_WORKERS``; 0: none)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
