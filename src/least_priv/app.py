@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from least_priv.render.markdown import render_summary
 from least_priv.render.report import build_report
 from least_priv.render.text import clip
 from least_priv.sources.aws import client_config
-from least_priv.sources.base import Source, Warn
+from least_priv.sources.base import Source, SourceStats, Warn
 from least_priv.sources.local import LocalSource
 from least_priv.sources.registry import Clients, open_sources
 from least_priv.sources.scan import dump
@@ -144,7 +145,9 @@ def analyse(
     for index, source in enumerate(opened.events):
         last = index == len(opened.events) - 1 and not opened.generators
         workers = 1 if settings.plain else worker_count(settings.workers)
+        source.stats.on_file = _reading(progress)
         _collect(source, collector, workers, warn, not last)
+        source.stats.on_file = None
         if isinstance(source, LocalSource):
             source.require_evidence()
     findings: list[Finding] = []
@@ -171,6 +174,30 @@ def analyse(
         for service in sorted(analysis.service_level - granted)
     ]
     return analysis, stats, findings
+
+
+PROGRESS_SECONDS = 15.0  # a long read says how far it has got at most this often
+_clock = time.monotonic
+
+
+def _reading(progress: Warn) -> Callable[[SourceStats], None]:
+    """A source's ``on_file``: a line for ``progress`` when ``PROGRESS_SECONDS`` have passed
+    since the read began or since its last line."""
+    start = due = _clock()
+    due += PROGRESS_SECONDS
+
+    def on_file(stats: SourceStats) -> None:
+        nonlocal due
+        now = _clock()
+        if now >= due:
+            due = now + PROGRESS_SECONDS
+            events = stats.records + stats.records_unread
+            progress(
+                f"{stats.source}: {stats.files_read:,} files, {events:,} events read "
+                f"in {now - start:.0f} s"
+            )
+
+    return on_file
 
 
 def _collect(

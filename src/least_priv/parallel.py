@@ -195,6 +195,8 @@ def collect(
         for result in pool.map(_run, jobs):
             merged.merge(result.analysis)
             _add_stats(stats, result.stats)
+            if source.stats.on_file is not None:
+                source.stats.on_file(stats)
             warnings += result.warnings
             packed.append(result.event_ids)
     if not _unique(packed, collector.analysis.event_ids):

@@ -125,6 +125,17 @@ def s3(aws_client: Any) -> Any:
     return aws_client("s3")
 
 
+def test_each_object_read_is_told_to_the_progress_hook(s3: Any) -> None:
+    objects, wanted = trail_objects()
+    make_bucket(s3, objects)
+    source = S3Source(s3, BUCKET, PREFIX, WINDOW)
+    seen: list[tuple[int, int]] = []
+    source.stats.on_file = lambda stats: seen.append((stats.files_read, stats.records))
+    read_all(source)
+    assert [files for files, _ in seen] == list(range(1, len(wanted) + 1))
+    assert [events for _, events in seen] == [2 * n for n in range(1, len(wanted) + 1)]
+
+
 def test_only_the_window_is_listed_and_fetched(s3: Any) -> None:
     objects, wanted = trail_objects()
     make_bucket(s3, objects)

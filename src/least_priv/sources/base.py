@@ -21,6 +21,8 @@ class SourceStats:
     records: int = 0
     records_invalid: int = 0
     records_unread: int = 0  # skipped unparsed: they cannot be the principal's
+    # Called with these stats after each file or object is read (progress of a long read).
+    on_file: Callable[[SourceStats], None] | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -1,0 +1,73 @@
+"""A long read says how far it has got, at most every ``app.PROGRESS_SECONDS``; a short one
+says nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from least_priv import app, parallel
+from least_priv.app import run
+from least_priv.config import Settings
+from least_priv.core.select import Window, parse_principal
+from tests.sources.fakes import FakeTime
+from tests.sources.test_fast_path import ROLE_ARN, _records
+
+WINDOW = Window(None, None)
+
+
+def _folder(tmp_path: Path, files: int) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for n in range(files):
+        records = [dict(r, eventID=f"{n}-{i}") for i, r in enumerate(_records())]
+        (folder / f"{n:03d}.json").write_text(json.dumps({"Records": records}))
+    return folder
+
+
+def _read(folder: Path, reference: Any, time: FakeTime, step: float) -> list[str]:
+    """Run on ``folder`` with a clock that moves ``step`` seconds whenever it is read."""
+
+    def clock() -> float:
+        time.now += step
+        return time.now
+
+    lines: list[str] = []
+    settings = Settings(
+        principal=parse_principal(ROLE_ARN), sources=(str(folder),), window=WINDOW, output="-"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app, "_clock", clock)
+        run(settings, pytest.fail, reference, progress=lines.append)
+    return lines
+
+
+def test_a_long_read_reports_files_and_events_as_it_goes(tmp_path: Path, reference: Any) -> None:
+    folder = _folder(tmp_path, 6)
+    lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS / 2)
+    assert lines, "a read of 6 files at half the interval each must report"
+    assert len(lines) <= 3  # at most one line per interval
+    assert all(
+        str(folder) in line and " files, " in line and " events read" in line for line in lines
+    )
+    counts = [int(line.split(": ")[1].split(" files")[0]) for line in lines]
+    assert counts == sorted(counts)
+    assert 0 < counts[-1] <= 6
+
+
+def test_a_quick_read_says_nothing(tmp_path: Path, reference: Any) -> None:
+    assert _read(_folder(tmp_path, 6), reference, FakeTime(), 0.0) == []
+
+
+def test_a_read_on_several_cores_reports_as_its_parts_arrive(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path, 8)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
+    lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS)
+    assert lines
+    assert int(lines[-1].split(": ")[1].split(" files")[0]) == 8  # the last part: every file
