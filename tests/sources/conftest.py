@@ -67,3 +67,12 @@ def aws_client(aws_env: str) -> Any:
         return boto3.client(service, region_name=region)
 
     return make
+
+
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any folder is read on two worker processes, however small."""
+    from least_priv import parallel
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)

@@ -206,12 +206,11 @@ def _copies(tmp_path: Path, count: int) -> Path:
     return folder
 
 
+@pytest.mark.usefixtures("two_workers")
 def test_a_folder_read_on_several_cores_equals_one_process(
     tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _copies(tmp_path, 6)
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
     outcomes: list[bool] = []
 
     def counted(*args: Any) -> bool:
@@ -225,14 +224,11 @@ def test_a_folder_read_on_several_cores_equals_one_process(
     assert fast.report["events"]["events_matched"] == 6 * 242
 
 
-def test_duplicated_files_are_counted_once_on_several_cores(
-    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("two_workers")
+def test_duplicated_files_are_counted_once_on_several_cores(tmp_path: Path, reference: Any) -> None:
     folder = _copies(tmp_path, 3)
     for path in sorted(folder.iterdir())[:4]:
         shutil.copy(path, folder / f"copy-{path.name}")
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
     fast, plain = _both(folder, reference)
     _same(fast, plain)
     assert fast.report["events"]["events_matched"] == 3 * 242

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from least_priv import app, parallel
+from least_priv import app
 from least_priv.app import run
 from least_priv.config import Settings
 from least_priv.core.select import Window, parse_principal
@@ -62,12 +62,11 @@ def test_a_quick_read_says_nothing(tmp_path: Path, reference: Any) -> None:
     assert _read(_folder(tmp_path, 6), reference, FakeTime(), 0.0) == []
 
 
+@pytest.mark.usefixtures("two_workers")
 def test_a_read_on_several_cores_reports_as_its_parts_arrive(
-    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, reference: Any
 ) -> None:
     folder = _folder(tmp_path, 8)
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("least_priv.app.worker_count", lambda *_: 2)
     lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS)
     assert lines
     assert int(lines[-1].split(": ")[1].split(" files")[0]) == 8  # the last part: every file
