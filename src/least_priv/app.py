@@ -147,7 +147,6 @@ def analyse(
         workers = 1 if settings.plain else worker_count(settings.workers)
         source.stats.on_file = _reading(progress)
         _collect(source, collector, workers, warn, not last)
-        source.stats.on_file = None
         if isinstance(source, LocalSource):
             source.require_evidence()
     findings: list[Finding] = []
