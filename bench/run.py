@@ -91,7 +91,9 @@ class Row:
     def as_dict(self) -> dict[str, Any]:
         runs = [
             {"seconds": round(m.seconds, 3), "max_rss_mb": round(m.max_rss_kb / 1024, 1),
-             "tree_pss_mb": round(m.tree_kb / 1024, 1), "returncodes": m.returncodes}
+             "tree_pss_mb": round(m.tree_kb / 1024, 1), "returncodes": m.returncodes,
+             "parent_pss_mb": round(m.parent_kb / 1024, 1),
+             "worker_pss_mb": round(m.worker_kb / 1024, 1)}
             for m in self.measured
         ]  # fmt: skip
         return {
@@ -484,6 +486,23 @@ def print_table(results: Results) -> None:
         )
 
 
+def print_memory(results: Results, corpora: dict[str, dict[str, Any]]) -> None:
+    """Where least-priv's memory goes as the input grows: the whole tree, the parent and
+    the largest worker (PSS, the largest of the runs' samples)."""
+    cores = len(os.sched_getaffinity(0))
+    print("| corpus | events | peak MB | parent MB | largest worker MB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for key in ("half", "main", "double", "big"):
+        row = results.find("least-priv", corpora[key]["name"], f"{cores} cores")
+        if row:
+            parent = max(m.parent_kb for m in row.measured) / 1024
+            worker = max(m.worker_kb for m in row.measured) / 1024
+            print(
+                f"| {row.manifest['name']} | {row.manifest['events']:,} | {row.peak_mb:.0f} "
+                f"| {parent:.0f} | {worker:.0f} |"
+            )
+
+
 def verdicts(results: Results, corpora: dict[str, dict[str, Any]]) -> list[tuple[str, bool | None]]:
     """One line per target; ``None``: could not be measured."""
     cores = len(os.sched_getaffinity(0))
@@ -551,6 +570,8 @@ def report(
         f"principal {shapes.PRINCIPAL}; median of {sizes.repeat} for least-priv rows of the 200k-scale corpora and the floors\n"
     )
     print_table(results)
+    print()
+    print_memory(results, corpora)
     print(f"\n| start-up | median of {results.startup_runs} |\n| --- | ---: |")
     for name, seconds in results.startup.items():
         print(f"| {name} | {seconds:.3f} s |")

@@ -34,6 +34,8 @@ class Measured:
     max_rss_kb: int  # ru_maxrss of the largest process
     tree_kb: int  # sampled peak of the summed PSS of a process tree
     returncodes: tuple[int, ...]
+    parent_kb: int = 0  # sampled peak PSS of the (first) command's own process
+    worker_kb: int = 0  # sampled peak PSS of its largest child process (0: none)
 
     @property
     def peak_mb(self) -> float:
@@ -90,12 +92,17 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.pids, self.interval = pids, interval
         self.peaks = [0] * len(pids)
+        self.parent = self.worker = 0  # of the first process: itself, its largest child
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
             for i, pid in enumerate(self.pids):
                 self.peaks[i] = max(self.peaks[i], tree_kb(pid))
+            first = self.pids[0]
+            self.parent = max(self.parent, _memory_kb(first))
+            for child in _children(first):
+                self.worker = max(self.worker, tree_kb(child))
 
 
 def measure(
@@ -154,7 +161,7 @@ def measure(
         for handle in (out, err):
             if hasattr(handle, "close"):
                 handle.close()  # type: ignore[union-attr]
-    return Measured(seconds, rss, max(sampler.peaks), tuple(codes))
+    return Measured(seconds, rss, max(sampler.peaks), tuple(codes), sampler.parent, sampler.worker)
 
 
 class FirstConnection:
