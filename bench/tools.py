@@ -97,12 +97,15 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
-            for i, pid in enumerate(self.pids):
-                self.peaks[i] = max(self.peaks[i], tree_kb(pid))
+            # Each process's memory is read once a sample: the first command's tree is its
+            # own PSS plus its children's trees, which are also its workers' figures.
             first = self.pids[0]
-            self.parent = max(self.parent, _memory_kb(first))
-            for child in _children(first):
-                self.worker = max(self.worker, tree_kb(child))
+            own, children = _memory_kb(first), [tree_kb(c) for c in _children(first)]
+            self.parent = max(self.parent, own)
+            self.worker = max(self.worker, *children, 0)
+            self.peaks[0] = max(self.peaks[0], own + sum(children))
+            for i, pid in enumerate(self.pids[1:], 1):
+                self.peaks[i] = max(self.peaks[i], tree_kb(pid))
 
 
 def measure(
