@@ -20,7 +20,7 @@ from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.local import LocalSource
+from least_priv.sources.local import LocalSource, path_order
 from least_priv.sources.scan import dump
 
 MIN_BYTES = 4 * 1024 * 1024  # gzipped logs: below this a folder is read faster in one process
@@ -33,7 +33,7 @@ class Job:
     """What one worker needs: its files, and the analysis settings (all picklable)."""
 
     path: str
-    files: list[Path]
+    files: list[str]
     needle: bytes | None
     principal: Principal
     window: Window
@@ -107,19 +107,19 @@ def workers_for(workers: int, work: int) -> int:
     return max(1, min(workers, work // max(1, MIN_BYTES // 2)))
 
 
-Sized = list[tuple[int, Path]]  # (work in gzipped bytes, file)
+Sized = list[tuple[int, str]]  # (work in gzipped bytes, file)
 
 
-def split_files(files: Sized, parts: int) -> list[list[Path]]:
+def split_files(files: Sized, parts: int) -> list[list[str]]:
     """``parts`` lists of about equal total size, each in path order."""
-    sized = sorted(files, key=lambda sf: (-sf[0], sf[1]))
-    buckets: list[tuple[int, list[Path]]] = [(0, []) for _ in range(max(1, parts))]
+    sized = sorted(files, key=lambda sf: (-sf[0], path_order(sf[1])))
+    buckets: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, parts))]
     for size, path in sized:
         total, chosen = min(buckets, key=lambda b: b[0])
         buckets.remove((total, chosen))
         chosen.append(path)
         buckets.append((total + size, chosen))
-    return [sorted(b[1]) for b in buckets if b[1]]
+    return [sorted(b[1], key=path_order) for b in buckets if b[1]]
 
 
 def _unique(parts: list[bytes], counted: EventIds) -> bool:
@@ -139,22 +139,27 @@ def _ids(packed: bytes) -> array[int]:
     return ids
 
 
+def sized_files(source: LocalSource) -> Sized:
+    """The source's files, each with the work it is (``_work``)."""
+    return [(_work(os.stat(f).st_size, f), f) for f in source.files()]  # noqa: PTH116 - str paths
+
+
 def worth_it(source: LocalSource, workers: int) -> Sized | None:
     """The source's files with the work each is (``_work``) when a parallel read pays, else
     ``None``."""
     if workers < 2:
         return None
-    files = [(_work(f.stat().st_size, f), f) for f in source.files()]
+    files = sized_files(source)
     total = sum(size for size, _ in files)
     if total < MIN_BYTES or workers_for(min(workers, len(files)), total) < 2:
         return None
     return files
 
 
-def _work(size: int, path: Path) -> int:
+def _work(size: int, path: str) -> int:
     """A file's bytes as gzipped log bytes: CloudTrail's logs compress about nine to one, so
     a plain JSON file is about a ninth of the work of a gzipped one of its size."""
-    return size if path.suffix == ".gz" else size // 9
+    return size if path.endswith(".gz") else size // 9
 
 
 def collect(
@@ -206,6 +211,7 @@ def collect(
         for ids in packed:
             collector.analysis.event_ids.update(_ids(ids))
     _add_stats(source.stats, stats)
+    source.warn_unlisted(warn)
     for message in warnings:
         warn(message)
     source.stats.files_skipped.sort(key=lambda f: f["file"])
