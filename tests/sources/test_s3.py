@@ -202,8 +202,11 @@ def test_a_prefix_ending_in_awslogs_reads_the_whole_trail(s3: Any) -> None:
     objects, wanted = trail_objects()
     make_bucket(s3, objects)
     seen = Requests(s3)
-    read_all(S3Source(s3, BUCKET, f"{PREFIX}/AWSLogs", WINDOW))
+    source = S3Source(s3, BUCKET, f"{PREFIX}/AWSLogs", WINDOW)
+    read_all(source)
     assert sorted(seen.gets) == wanted
+    # Listed in the day folder, named as delivered at 09:59, 12:16 and 23:55: not fetched.
+    assert source.stats.files_outside_window == 3 * len(ROOTS) * len(REGIONS)
 
 
 def test_example_trail_gives_the_same_policy_as_the_local_folder(
@@ -218,9 +221,11 @@ def test_example_trail_gives_the_same_policy_as_the_local_folder(
     source = S3Source(s3, BUCKET, "ci", window)
     warnings: list[str] = []
     from_s3 = policy_text(source.calls(warnings.append), reference, window)
-    local = policy_text(LocalSource(str(EXAMPLES)).calls(warnings.append), reference, window)
+    folder = LocalSource(str(EXAMPLES), window=window)
+    local = policy_text(folder.calls(warnings.append), reference, window)
     assert warnings == []
     assert from_s3 == local
+    assert folder.stats.files_outside_window == 1  # the same rule: not the 2026/11/19 file
     assert '"ec2:CreateVpc"' in from_s3
     assert len(seen.gets) == len(files) - 1  # not the 2026/11/19 file, delivered before the window
     assert all("/2026/11/20/" in k for k in seen.gets)

@@ -21,6 +21,7 @@ class SourceStats:
     records: int = 0
     records_invalid: int = 0
     records_unread: int = 0  # skipped unparsed: they cannot be the principal's
+    files_outside_window: int = 0  # log files not read: delivered outside the window
     # Called with these stats after each file or object is read (progress of a long read).
     on_file: Callable[[SourceStats], None] | None = field(default=None, repr=False, compare=False)
 
@@ -32,6 +33,7 @@ class SourceStats:
             "records": self.records,
             "records_invalid": self.records_invalid,
             "records_unread": self.records_unread,
+            "files_outside_window": self.files_outside_window,
         }
 
 

@@ -14,12 +14,15 @@ import json
 import os
 import zlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 from least_priv.core.event import ApiCall, EventFormatError, parse_event
+from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
+from least_priv.sources.delivery import bounds, outside, utc
 from least_priv.sources.scan import candidate_records, loads
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
@@ -132,7 +135,11 @@ class LocalSource:
     """A file or a folder of CloudTrail evidence."""
 
     def __init__(
-        self, path: str, needle: bytes | None = None, files: list[str] | None = None
+        self,
+        path: str,
+        needle: bytes | None = None,
+        files: list[str] | None = None,
+        window: Window | None = None,
     ) -> None:
         self.path = Path(path)
         if not self.path.exists():
@@ -140,17 +147,22 @@ class LocalSource:
                 f"--source {path}: no such file or folder; give a CloudTrail log file or folder"
             )
         self.stats = SourceStats(str(path))
-        self.needle, self._files = needle, files
+        self.needle, self._files, self.window = needle, files, window
         self._unlisted: list[tuple[str, str]] = []  # folders not listed, not yet warned of
 
     def files(self) -> list[str]:
         """The files to read, in path order (``sorted(Path.rglob)``'s): every file of a
-        folder at any depth, except hidden files and what is behind a link to a folder. One
-        walk of ``os.scandir``: a name's type comes with it, so listing costs no ``stat``."""
+        folder at any depth, except hidden files, what is behind a link to a folder and log
+        files delivered outside the window (``delivery``). One walk of ``os.scandir``: a
+        name's type comes with it, so listing costs no ``stat``."""
         if self._files is None:
             if self.path.is_dir():
-                self._files = _walk(str(self.path), self.stats, self._unlisted)
-                self._files.sort(key=path_order)
+                listed = _walk(str(self.path), self.stats, self._unlisted)
+                first, last = bounds(self.window) if self.window else (None, None)
+                if first or last:
+                    kept = [f for f in listed if not outside(f.rsplit("/", 1)[-1], first, last)]
+                    self.stats.files_outside_window, listed = len(listed) - len(kept), kept
+                self._files = sorted(listed, key=path_order)
             else:
                 self._files = [str(self.path)] if self.path.is_file() else []
         return self._files
@@ -182,6 +194,14 @@ class LocalSource:
             return
         skipped, folder = self.stats.files_skipped, self.path.is_dir()
         fix = "give the file or folder holding the CloudTrail logs (.json, .json.gz)"
+        outside_window = self.stats.files_outside_window
+        if outside_window and not skipped and self.window:
+            files = "log file was" if outside_window == 1 else "log files were"
+            raise InputError(
+                f"--source {self.path}: its {outside_window} {files} delivered outside the "
+                f"window {_span(self.window)} (by the time in their names); widen the window "
+                "or give the folder holding that time's logs"
+            )
         if not skipped:
             what = "holds no log file" if folder else "is neither a file nor a folder"
             raise InputError(f"--source {self.path} {what}; {fix}")
@@ -202,6 +222,13 @@ class LocalSource:
             return parse_log_bytes(data)
         except RecursionError:
             raise FileFormatError(_TOO_DEEP) from None
+
+
+def _span(window: Window) -> str:
+    def text(moment: datetime | None) -> str:
+        return utc(moment).isoformat().replace("+00:00", "Z") if moment else "(open)"
+
+    return f"{text(window.start)} .. {text(window.end)}"
 
 
 def path_order(path: str) -> list[str]:

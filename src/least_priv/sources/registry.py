@@ -88,7 +88,8 @@ def open_sources(settings: Settings, clients: Callable[[], Clients], warn: Warn)
 
 def _event_source(kind: str, text: str, settings: Settings, aws: Callable[[], Clients]) -> Source:
     if kind == "local":
-        return LocalSource(text, None if settings.plain else needle_of(settings.principal))
+        needle = None if settings.plain else needle_of(settings.principal)
+        return LocalSource(text, needle, window=settings.window)
     if kind == "lake":
         raise UsageError(
             f"--source {text}: CloudTrail Lake is closed to new customers and not supported; "

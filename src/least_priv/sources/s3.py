@@ -29,6 +29,7 @@ from least_priv.core.select import Window
 from least_priv.errors import SourceError, UsageError
 from least_priv.sources.aws import error_code, error_message, is_denied, translate
 from least_priv.sources.base import SourceStats, Warn
+from least_priv.sources.delivery import DELIVERY_MARGIN, may_hold_window, outside, utc
 from least_priv.sources.local import (
     FileFormatError,
     calls_of_records,
@@ -37,11 +38,9 @@ from least_priv.sources.local import (
 )
 from least_priv.sources.scan import candidate_records
 
-DELIVERY_MARGIN = timedelta(minutes=15)
 _GZIP_MAGIC = b"\x1f\x8b"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IPV4 = re.compile(r"\d+\.\d+\.\d+\.\d+")
-_STAMP = re.compile(r"_CloudTrail_[^_/]+_(\d{8}T\d{4}Z)_[^/]*$")
 _ACCOUNT = re.compile(r"\d{12}")
 _URL_HINT = "write s3://BUCKET[/PREFIX], the trail's S3 bucket and key prefix"
 _READ_ATTEMPTS = 3
@@ -88,33 +87,9 @@ def parse_trail_prefix(prefix: str) -> TrailLayout:
     return TrailLayout(base, org, account, region)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def day_folders(first: date, last: date) -> list[str]:
     """``yyyy/mm/dd/`` for every day from ``first`` to ``last``, both included."""
     return [f"{first + timedelta(days=n):%Y/%m/%d}/" for n in range((last - first).days + 1)]
-
-
-def delivered_at(key: str) -> datetime | None:
-    """The delivery minute in a CloudTrail log file name; ``None`` for any other name."""
-    found = _STAMP.search(key)
-    if not found:
-        return None
-    try:
-        return datetime.strptime(found.group(1), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def may_hold_window(key: str, start: datetime, last: datetime) -> bool:
-    """Whether the object ``key`` can hold events from ``start`` on, delivered by ``last``."""
-    name = key.rsplit("/", 1)[-1]
-    if not name or name.startswith("."):  # folder markers; hidden files (as the local source)
-        return False
-    moment = delivered_at(name)
-    return moment is None or start.replace(second=0, microsecond=0) <= moment <= last
 
 
 def _narrow(given: Iterable[str], named: str) -> tuple[str, ...]:
@@ -172,7 +147,7 @@ class S3Source:
         if window.start is None:
             raise UsageError("the s3 source needs a window: give --lookback-hours or --start-time")
         self.client, self.bucket, self.window = client, bucket, window
-        self.start = _utc(window.start)
+        self.start = utc(window.start)
         self.layout = parse_trail_prefix(prefix)
         self.accounts = _narrow(accounts, self.layout.account)
         self.regions = _narrow(regions, self.layout.region)
@@ -212,7 +187,7 @@ class S3Source:
 
     def _keys(self) -> Iterator[str]:
         start = self.start
-        last = _utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
+        last = utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
         days = day_folders(start.date(), last.date())
         folders = sorted(
             f"{root}CloudTrail/{region}/{day}"
@@ -223,6 +198,9 @@ class S3Source:
         for folder in folders:
             keys = [obj["Key"] for page in self._pages(folder) for obj in page.get("Contents", [])]
             self.s3_stats.objects_listed += len(keys)
+            first = start.replace(second=0, microsecond=0)
+            names = [k.rsplit("/", 1)[-1] for k in keys]
+            self.stats.files_outside_window += sum(outside(n, first, last) for n in names)
             yield from sorted(k for k in keys if may_hold_window(k, start, last))
 
     def _account_folders(self) -> list[str]:
