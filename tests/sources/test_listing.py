@@ -72,6 +72,24 @@ def test_links_hidden_files_and_the_root_spelling(
     assert LocalSource("flink.json").files() == ["flink.json"]
 
 
+def test_digest_and_insight_files_of_a_synced_bucket_are_not_read(tmp_path: Path) -> None:
+    """``aws s3 sync`` of a trail's bucket brings its digest files (hashes of the log files)
+    and Insights events: neither is an API call, so neither is read (the s3 source never
+    lists them either), and a month of them is not hundreds of warnings."""
+    base = tmp_path / "AWSLogs" / "111122223333"
+    names = {
+        "CloudTrail-Digest": "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261120T100000Z.json.gz",
+        "CloudTrail-Insight": "111122223333_CloudTrail-Insight_us-east-1_20261120T1000Z_AbCdEfGhIjKlMnOp.json.gz",
+        "CloudTrail": "111122223333_CloudTrail_us-east-1_20261120T1000Z_AbCdEfGhIjKlMnOp.json.gz",
+    }
+    for folder, name in names.items():
+        day = base / folder / "us-east-1" / "2026" / "11" / "20"
+        day.mkdir(parents=True)
+        (day / name).write_bytes(b"{}")
+    (tmp_path / "flat_CloudTrail-Digest_copy.json").write_bytes(b"{}")
+    assert [Path(p).name for p in LocalSource(str(tmp_path)).files()] == [names["CloudTrail"]]
+
+
 def test_an_unreadable_folder_is_a_warning_not_a_silent_gap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -236,6 +237,16 @@ def path_order(path: str) -> list[str]:
     return path.split("/")
 
 
+# A trail's bucket also holds digest files (hashes of the log files) and Insights events,
+# named so: no API call is in them.
+_NOT_ACTIVITY = re.compile(r"_CloudTrail-(?:Digest|Insight)_")
+
+
+def _is_log(name: str) -> bool:
+    """Whether a file's name can be evidence: not hidden, not a digest or Insights file."""
+    return not name.startswith(".") and _NOT_ACTIVITY.search(name) is None
+
+
 def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> list[str]:
     """The files under ``folder`` (not in order), spelt as ``Path`` spells them; a folder
     that cannot be read is counted as skipped in ``stats`` and added to ``unlisted``."""
@@ -246,7 +257,7 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     found += _walk(prefix + entry.name, stats, unlisted)
-                elif not entry.name.startswith(".") and entry.is_file():
+                elif _is_log(entry.name) and entry.is_file():
                     found.append(prefix + entry.name)
     except OSError as exc:
         reason = exc.strerror or str(exc)
