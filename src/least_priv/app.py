@@ -191,10 +191,9 @@ def _reading(progress: Warn) -> Callable[[SourceStats], None]:
         if now >= due:
             due = now + PROGRESS_SECONDS
             events = stats.records + stats.records_unread
-            progress(
-                f"{stats.source}: {stats.files_read:,} files, {events:,} events read "
-                f"in {now - start:.0f} s"
-            )
+            files = f"{stats.files_read:,} files, " if stats.files_read else ""
+            doing = f" ({stats.doing})" if stats.doing else ""
+            progress(f"{stats.source}: {files}{events:,} events read{doing} in {now - start:.0f} s")
 
     return on_file
 

@@ -200,7 +200,7 @@ def collect(
         for result in pool.map(_run, jobs):
             merged.merge(result.analysis)
             _add_stats(stats, result.stats)
-            if source.stats.on_file is not None:
+            if source.stats.on_file is not None:  # the parts' sum so far
                 source.stats.on_file(stats)
             warnings += result.warnings
             packed.append(result.event_ids)

@@ -331,6 +331,8 @@ def test_a_query_is_polled_until_it_succeeds_and_its_pages_read(
     expect_state(stubber, "SUCCEEDED", scanned=123_456_789)
     rows = aggregate(records, parse_principal(ROLE_ARN))
     expect_results(stubber, rows, per_page=2)  # header + 1 row, then 2 rows
+    told: list[tuple[int, str]] = []
+    src.stats.on_file = lambda stats: told.append((stats.records, stats.doing))
 
     calls, warnings = run(src)
 
@@ -341,6 +343,13 @@ def test_a_query_is_polled_until_it_succeeds_and_its_pages_read(
     ]
     assert fake_time.sleeps == [0.5, 1.0]
     assert warnings == []
+    # A long query says it is alive while it runs, then how many events each page brought.
+    assert told == [
+        (0, f"query {QID} queued"),
+        (0, f"query {QID} running"),
+        (3, f"query {QID}: results"),
+        (5, f"query {QID}: results"),
+    ]
     stats = src.stats.as_dict()
     assert stats["source"] == "athena://primary/security.cloudtrail_logs"
     assert (stats["rows"], stats["records"], stats["records_invalid"]) == (3, 5, 0)

@@ -117,8 +117,11 @@ def test_pages_are_followed_with_the_session_name_as_username(
         stubber.add_response("lookup_events", response, params(**extra))
 
     src = source({"us-east-1": cloudtrail}, fake_time)
+    told: list[tuple[int, str]] = []  # LookupEvents can take minutes: a line after each page
+    src.stats.on_file = lambda stats: told.append((stats.records, stats.doing))
     calls, warnings = collect(src)
 
+    assert told == [(2, "1 request"), (3, "2 requests"), (4, "3 requests")]
     assert [c.event_time for c in calls] == [
         parse_time(describe(n)["eventTime"]) for n in (1, 2, 3, 4)
     ]

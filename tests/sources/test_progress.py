@@ -70,3 +70,23 @@ def test_a_read_on_several_cores_reports_as_its_parts_arrive(
     lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS)
     assert lines
     assert int(lines[-1].split(": ")[1].split(" files")[0]) == 8  # the last part: every file
+
+
+def test_a_source_without_files_says_events_and_what_it_is_doing() -> None:
+    """LookupEvents and Athena read no files: their line gives events, and requests made or
+    the query's state."""
+    from least_priv.sources.base import SourceStats
+
+    now = [100.0]
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app, "_clock", lambda: now[0])
+        on_file = app._reading(lines.append)
+        now[0] += app.PROGRESS_SECONDS + 1
+        on_file(SourceStats("lookup-events", records=1234, doing="37 requests"))
+        now[0] += app.PROGRESS_SECONDS + 1
+        on_file(SourceStats("logs/", files_read=3, records=10, records_unread=5))
+    assert lines == [
+        "lookup-events: 1,234 events read (37 requests) in 16 s",
+        "logs/: 3 files, 15 events read in 32 s",
+    ]

@@ -143,6 +143,7 @@ class AthenaSource:
             if state not in ("QUEUED", "RUNNING"):
                 self._finished(query_id, state, execution)
                 return
+            self._stats.tell(f"query {query_id} {state.lower()}")
             remaining = self._timeout - (self._clock() - started)
             if remaining <= 0:
                 raise SourceError(
@@ -183,6 +184,7 @@ class AthenaSource:
                     header = [value or "" for value in values]
                 else:
                     yield dict(zip(header, values, strict=False))
+            self._stats.tell(f"query {query_id}: results")
             if not page.get("NextToken"):
                 return
             params = {**params, "NextToken": page["NextToken"]}

@@ -22,8 +22,17 @@ class SourceStats:
     records_invalid: int = 0
     records_unread: int = 0  # skipped unparsed: they cannot be the principal's
     files_outside_window: int = 0  # log files not read: delivered outside the window
-    # Called with these stats after each file or object is read (progress of a long read).
+    # Called with these stats after each file, object or page is read, and while a query
+    # runs (``tell``): the progress of a long read.
     on_file: Callable[[SourceStats], None] | None = field(default=None, repr=False, compare=False)
+    doing: str = field(default="", repr=False, compare=False)  # e.g. "37 requests"
+
+    def tell(self, doing: str | None = None) -> None:
+        """Hand these stats to ``on_file`` (``doing``: what the source is at now)."""
+        if doing is not None:
+            self.doing = doing
+        if self.on_file is not None:
+            self.on_file(self)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -290,8 +290,7 @@ def calls_of_records(
         warn(f"skipped {where}: {reason}")
         return
     stats.files_read += 1
-    if stats.on_file is not None:
-        stats.on_file(stats)
+    stats.tell()
     if first_error:
         invalid = len(records) - valid
         warn(

@@ -149,6 +149,8 @@ class LookupEventsSource:
         while True:
             page = self._request(region, client, params)
             yield from page.get("Events") or []
+            requests = self._stats.requests
+            self._stats.tell(f"{requests} request" + ("s" if requests > 1 else ""))
             token = page.get("NextToken")
             if not token:
                 return
