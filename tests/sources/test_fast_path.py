@@ -124,6 +124,60 @@ def test_a_log_file_skips_other_principals_records_unparsed(dumps: Any) -> None:
     assert skipped == 2
 
 
+@pytest.mark.parametrize(
+    ("ending", "last"), [("\n", "\n"), ("\n", ""), ("\r\n", "\r\n"), ("\n", "\n\n  \n")]
+)
+def test_json_lines_skip_other_principals_lines_unparsed(ending: str, last: str) -> None:
+    """An export of events one per line (NDJSON) is pre-filtered line by line: only the
+    principal's lines are decoded, and one file of a million lines is never held parsed."""
+    records = [*_records(), record("s3", "PutObject")]
+    data = (ending.join(json.dumps(r) for r in records) + last).encode()
+    found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
+    assert found is not None
+    parsed, skipped = found
+    assert all(isinstance(r, ApiCall) for r in parsed)
+    assert [r.name for r in parsed] == ["CreateVpc", "CreateBucket", "TagRole", "PutObject"]
+    assert skipped == 2
+    others = ending.join(json.dumps(r) for r in records if r["userIdentity"] == OTHER).encode()
+    assert candidate_records(others, b"github-actions-deploy") == ([], 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"eventVersion": "1.09",\n"eventSource": "s3.amazonaws.com"}\n',  # an object over lines
+        "\n".join(['{"a": 1}', "", '{"b": 2}']),  # a blank line between records
+        '{"eventVersion": "1.09"}\n  {"eventVersion": "1.09"}',  # an indented line
+    ],
+)
+def test_lines_that_are_not_one_record_each_are_parsed_whole(text: str) -> None:
+    assert (
+        candidate_records((text + "github-actions-deploy").encode(), b"github-actions-deploy")
+        is None
+    )
+
+
+def test_a_large_json_lines_file_is_read_in_little_memory(tmp_path: Path, reference: Any) -> None:
+    import tracemalloc
+
+    other = [r for r in _records() if r["userIdentity"] == OTHER]
+    lines = [json.dumps(dict(r, eventID=f"o-{n}")) for n in range(2000) for r in other]
+    lines += [json.dumps(dict(r, eventID=f"p-{n}")) for n, r in enumerate(_records()[:1] * 50)]
+    _write(tmp_path / "logs", "export.jsonl", "\n".join(lines) + "\n")
+    size = (tmp_path / "logs" / "export.jsonl").stat().st_size
+    source = LocalSource(str(tmp_path / "logs"), needle_of(parse_principal(ROLE_ARN)))
+    tracemalloc.start()
+    calls = sum(1 for _ in source.calls(pytest.fail))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (calls, source.stats.records_unread) == (50, 4000)
+    assert peak < 2 * size  # parsed whole, its 4,050 records take about 10 times the text
+    fast = run(_settings(tmp_path / "logs"), lambda _: None, reference)
+    plain = run(_settings(tmp_path / "logs", plain=True), lambda _: None, reference)
+    _same(fast, plain)
+    assert fast.report["events"]["events_read"] == 4050
+
+
 def test_a_file_without_the_principal_is_skipped_whole_and_counted() -> None:
     data = json.dumps({"Records": [_records()[1], _records()[4]]}).encode()
     assert candidate_records(data, b"github-actions-deploy") == ([], 2)

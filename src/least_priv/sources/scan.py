@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from least_priv.core.effects import dump_repr
@@ -85,50 +86,97 @@ def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
 def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, as calls or parsed records (for
     ``parse_event`` to accept or name what is wrong), and how many records were skipped
-    unparsed; ``None`` when the file must be parsed whole (no ``{"Records":[...]}`` layout
-    ``_layout`` can read, or a record that does not parse alone)."""
+    unparsed; ``None`` when the file must be parsed whole (no layout ``_layout`` can read,
+    or a record that does not parse alone)."""
     haystack, needle, at = _first(data, needle)
     layout = _layout(data)
     if at < 0:
         if layout is not None:
-            return [], data.count(layout[1]) + 1
+            return [], layout.count(data)
         skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
         return ([], skipped) if skipped else None  # no record at all: let the parser say why
     if layout is None:
         return None
-    first, marker = layout
+    first, stop, separator = layout.first, layout.stop, layout.separator
     records: list[Any] = []
-    while at >= 0:
-        start = data.rfind(marker, first, at)
-        start = first if start < 0 else start + 1
-        end = data.find(marker, at)
-        record = _record(data[start : end if end >= 0 else len(data)], last=end < 0)
+    while 0 <= at < stop:
+        start = data.rfind(separator, first, at)
+        start = first if start < 0 else start + 1  # after the comma or the line's end
+        end = data.find(separator, at, stop)
+        last = end < 0
+        record = _record(data[start : stop if last else end], last and not layout.lines)
         if record is None:
             return None
         records.append(record)
-        if end < 0:
+        if last:
             break
         at = haystack.find(needle, end)  # the next record holding the name
-    return records, data.count(marker) + 1 - len(records)
+    return records, layout.count(data) - len(records)
 
 
-def _layout(data: bytes) -> tuple[int, bytes] | None:
+@dataclass(frozen=True)
+class _Layout:
+    """How a file's records lie: from ``first`` to ``stop``, each but the last followed by
+    ``separator``; ``lines``: one a line (JSON lines), else a ``{"Records":[...]}`` log."""
+
+    first: int
+    stop: int
+    separator: bytes
+    lines: bool = False
+
+    def count(self, data: bytes) -> int:
+        return data.count(self.separator, self.first, self.stop) + 1
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """A log file's layout: ``{"Records":[...]}`` (``_records_layout``) or JSON lines
+    (``_lines_layout``); ``None`` for any other."""
+    return _records_layout(data) or _lines_layout(data)
+
+
+def _records_layout(data: bytes) -> _Layout | None:
     """Where a log file's first record starts, and the bytes that separate its records
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
-    of the next record, with the whitespace between the first two records); ``None`` for
-    another layout."""
+    of the next record, with the whitespace between the first two records)."""
     head = _HEAD.match(data)
     if head is None:
         return None
     first, key = head.start(1), head.group(2)
     second = data.find(key, head.end())
     if second < 0:
-        return first, b",{" + key  # one record
+        return _Layout(first, len(data), b",{" + key)  # one record
     brace = data.rfind(b"{", first, second)
     comma = data.rfind(b",", first, brace) if brace >= 0 else -1
     if comma < 0 or data[comma + 1 : brace].strip() or data[brace + 1 : second].strip():
         return None
-    return first, data[comma : second + len(key)]
+    return _Layout(first, len(data), data[comma : second + len(key)])
+
+
+_START = re.compile(rb"\s*\{")
+_SPACE = b" \t\r\n"
+
+
+def _lines_layout(data: bytes) -> _Layout | None:
+    """JSON lines (an export of events, one a line): every line from the first to the last
+    starts with ``{`` (no blank, indented or continued line) and the first line is a whole
+    event (an object with ``eventSource``, as ``local`` takes one). A line can hold no raw line break (JSON escapes it in strings), so the lines
+    are the records."""
+    head = _START.match(data)
+    if head is None:
+        return None
+    first, stop = head.end() - 1, len(data)
+    while stop > first and data[stop - 1] in _SPACE:
+        stop -= 1
+    end = data.find(b"\n", first, stop)
+    lines = data.count(b"\n", first, stop) + 1
+    if data.count(b"\n{", first, stop) != lines - 1:
+        return None
+    try:
+        head_record = loads(data[first : stop if end < 0 else end])
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    event = isinstance(head_record, dict) and "eventSource" in head_record
+    return _Layout(first, stop, b"\n", lines=True) if event else None
 
 
 def _record(raw: bytes, last: bool) -> Any:
