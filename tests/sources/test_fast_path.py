@@ -157,6 +157,17 @@ def test_lines_that_are_not_one_record_each_are_parsed_whole(text: str) -> None:
     )
 
 
+def test_a_line_cut_short_makes_the_file_parsed_whole_to_report_it() -> None:
+    """The cut line does not hold the name: unchecked, it would pass for a record unread."""
+    whole, other = json.dumps(_records()[0]), json.dumps(_records()[1])
+    for cut in (other[:40], other[:-1], other[:40] + "\n" + other):
+        data = f"{whole}\n{cut}\n".encode()
+        assert candidate_records(data, b"github-actions-deploy") is None, cut
+    found = candidate_records(f"{whole}\n{other}\n".encode(), b"github-actions-deploy")
+    assert found is not None
+    assert ([c.name for c in found[0]], found[1]) == (["CreateVpc"], 1)
+
+
 def test_a_large_json_lines_file_is_read_in_little_memory(tmp_path: Path, reference: Any) -> None:
     import tracemalloc
 

@@ -158,7 +158,8 @@ _SPACE = b" \t\r\n"
 
 def _lines_layout(data: bytes) -> _Layout | None:
     """JSON lines (an export of events, one a line): every line from the first to the last
-    starts with ``{`` (no blank, indented or continued line) and the first line is a whole
+    starts with ``{`` and ends with ``}`` (no blank, indented, continued or cut line) and the
+    first line is a whole
     event (an object with ``eventSource``, as ``local`` takes one). A line can hold no raw line break (JSON escapes it in strings), so the lines
     are the records."""
     head = _START.match(data)
@@ -170,6 +171,11 @@ def _lines_layout(data: bytes) -> _Layout | None:
     end = data.find(b"\n", first, stop)
     lines = data.count(b"\n", first, stop) + 1
     if data.count(b"\n{", first, stop) != lines - 1:
+        return None
+    # Every line also ends with "}": a line cut short (a truncated export) is parsed, so
+    # that it is reported as before, not counted as a record unread.
+    closed = data.count(b"}\n", first, stop) + data.count(b"}\r\n", first, stop)
+    if closed != lines - 1 or data[stop - 1] != ord("}"):
         return None
     try:
         head_record = loads(data[first : stop if end < 0 else end])
