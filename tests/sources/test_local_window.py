@@ -96,3 +96,14 @@ def test_a_window_no_file_was_delivered_in_is_a_clear_error(tmp_path: Path) -> N
     assert "\n" not in message
     assert "its 1 log file was delivered outside the window" in message
     assert "2026-11-20T10:05:30Z .. 2026-11-20T12:00:00Z" in message
+
+
+def test_the_window_is_named_first_even_beside_files_that_are_no_logs(tmp_path: Path) -> None:
+    _log(tmp_path, _name("0950"), [record("ec2", "DescribeVpcs", time="2026-11-20T09:45:00Z")])
+    (tmp_path / "README.md").write_text("synced from the trail's bucket")
+    source = LocalSource(str(tmp_path), window=Window(START, END))
+    assert list(source.calls(lambda _: None)) == []
+    with pytest.raises(InputError, match=r"its 1 log file was delivered outside the window "):
+        source.require_evidence()
+    with pytest.raises(InputError, match=r"\(1 other file holds no CloudTrail events\); widen"):
+        source.require_evidence()

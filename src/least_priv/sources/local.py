@@ -196,12 +196,16 @@ class LocalSource:
         skipped, folder = self.stats.files_skipped, self.path.is_dir()
         fix = "give the file or folder holding the CloudTrail logs (.json, .json.gz)"
         outside_window = self.stats.files_outside_window
-        if outside_window and not skipped and self.window:
+        if outside_window and self.window:
             files = "log file was" if outside_window == 1 else "log files were"
+            others = ""
+            if skipped:
+                verb = "file holds" if len(skipped) == 1 else "files hold"
+                others = f" ({len(skipped)} other {verb} no CloudTrail events)"
             raise InputError(
                 f"--source {self.path}: its {outside_window} {files} delivered outside the "
-                f"window {_span(self.window)} (by the time in their names); widen the window "
-                "or give the folder holding that time's logs"
+                f"window {_span(self.window)} (by the time in their names){others}; widen the "
+                "window or give the folder holding that time's logs"
             )
         if not skipped:
             what = "holds no log file" if folder else "is neither a file nor a folder"
