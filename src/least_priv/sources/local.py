@@ -2,6 +2,8 @@
 JSON lines of events, and saved LookupEvents responses; folders are read recursively.
 
 Files are read one at a time, so memory follows the largest file, not the number of files.
+Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
+digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
 With a ``needle`` (``scan.needle_of``), records that cannot be the principal's are skipped
 unparsed; ``files`` narrows a folder to some of its files (one part of a parallel run).

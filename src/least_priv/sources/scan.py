@@ -8,8 +8,10 @@ with it, only the records holding the name are parsed. CloudTrail writes a log f
 always escaped, so ``,{"eventVersion"`` can only separate records (or objects nested in a
 record, which then fail to parse alone and make the file be parsed whole). The same holds
 with whitespace around the separators (``json.dumps`` with its defaults or an indent): the
-bytes between the first two records are taken as the file's separator. Every other layout
-is parsed whole. The skip is exact: the analysis would drop those records anyway.
+bytes between the first two records are taken as the file's separator. JSON lines (an
+export, one event a line) are split at the line breaks, which JSON escapes inside strings.
+Every other layout is parsed whole. The skip is exact: the analysis would drop those
+records anyway.
 """
 
 from __future__ import annotations
