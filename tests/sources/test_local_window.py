@@ -65,6 +65,7 @@ def test_files_delivered_outside_the_window_are_not_opened(
     assert not [w for w in warnings if "skipped" in w]
     actions = {a["action"] for a in outcome.report["actions"]}
     assert actions == {"ec2:DescribeVpcs", "ec2:CreateVpc", "ec2:DeleteVpc", "s3:ListAllMyBuckets"}
+    assert "(4 files; 2 delivered outside the window, not read)" in outcome.summary
 
 
 def test_on_two_workers_too(tmp_path: Path, reference: Any, two_workers: None) -> None:

@@ -86,11 +86,14 @@ def render_summary(report: dict[str, Any]) -> str:
 
 
 def _source_label(stats: dict[str, Any]) -> str:
-    """``s3://bucket (40 files)``, ``access-analyzer (job ID SUCCEEDED)``."""
+    """``s3://bucket (40 files)``, ``logs/ (40 files; 200 delivered outside the window, not
+    read)``, ``access-analyzer (job ID SUCCEEDED)``."""
     if stats.get("job_id"):
         return f"{stats['source']} (job {stats['job_id']} {stats.get('status', '')})".replace(
             " )", ")"
         )
     if "files_read" in stats and stats.get("files_read"):
-        return f"{stats['source']} ({stats['files_read']} files)"
+        outside = stats.get("files_outside_window")
+        unread = f"; {outside} delivered outside the window, not read" if outside else ""
+        return f"{stats['source']} ({stats['files_read']} files{unread})"
     return str(stats["source"])
