@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from least_priv.config import Settings
 from least_priv.core.analysis import Collector, Options
@@ -29,7 +29,7 @@ from least_priv.core.validate import validate
 from least_priv.errors import InputError, UsageError
 from least_priv.files import part_paths, stale_parts, target_of
 from least_priv.iam.reference import IamReference
-from least_priv.parallel import collect, worker_count, worth_it
+from least_priv.parallel import Splittable, collect, worker_count, worth_it
 from least_priv.render.markdown import render_summary
 from least_priv.render.report import build_report
 from least_priv.render.text import clip
@@ -201,10 +201,12 @@ def _reading(progress: Warn) -> Callable[[SourceStats], None]:
 def _collect(
     source: Source, collector: Collector, workers: int, warn: Warn, keep_ids: bool
 ) -> None:
-    """Feed one event source into ``collector``: a large local folder on every core."""
-    if isinstance(source, LocalSource):
-        files = worth_it(source, workers)
-        if files is not None and collect(source, files, collector, workers, warn, keep_ids):
+    """Feed one event source into ``collector``: a large local folder, or a large read of a
+    trail's bucket, on every core."""
+    if isinstance(source, LocalSource) or getattr(source, "new_client", None) is not None:
+        splittable = cast("Splittable", source)
+        files = worth_it(splittable, workers)
+        if files is not None and collect(splittable, files, collector, workers, warn, keep_ids):
             collector.add_unread(source.stats.records_unread)
             return
     for call in source.calls(warn):

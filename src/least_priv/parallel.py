@@ -1,5 +1,6 @@
-"""A large folder of log files analysed on every core: the files are split into parts, each
-part is read and analysed by a worker process, and the parts' analyses are merged.
+"""A large folder of log files, or a large read of a trail's bucket, analysed on every core:
+the files (objects) are split into parts, each part is read and analysed by a worker process
+(for S3, with a client of its own), and the parts' analyses are merged.
 
 The result equals the one-process run: merging is order-free (sets, sums, min/max; the report
 sorts what is listed). An event id counted by two parts (a log file copied twice) makes the
@@ -12,9 +13,10 @@ import gc
 import heapq
 import os
 from array import array
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
@@ -28,13 +30,30 @@ PARTS_PER_WORKER = 4  # small parts even out files of different sizes
 PART_BYTES = 8 * 1024 * 1024  # at most this much work (``_work``) per part: flat memory
 
 
+class Splittable(Protocol):
+    """A source a parallel read can split: a local folder, or a trail's bucket."""
+
+    @property
+    def stats(self) -> SourceStats: ...
+
+    def sized(self) -> list[tuple[int, str]]:
+        """Its files (or objects), each with its size in bytes."""
+        ...
+
+    def part(self, names: list[str]) -> Callable[[], Any]:
+        """What makes, in a worker, the source of these files only (picklable)."""
+        ...
+
+    def finished(self, warn: Warn) -> None:
+        """What the whole read still has to say once every part is merged."""
+        ...
+
+
 @dataclass(frozen=True)
 class Job:
-    """What one worker needs: its files, and the analysis settings (all picklable)."""
+    """What one worker needs: its part's source, and the analysis settings (all picklable)."""
 
-    path: str
-    files: list[str]
-    needle: bytes | None
+    part: Callable[[], Any]
     principal: Principal
     window: Window
     options: Options
@@ -60,7 +79,7 @@ def _run(job: Job) -> PartResult:
         _REFERENCE = IamReference()
     gc.set_threshold(50_000, 20, 100)  # a worker process is an entry point of its own
     warnings: list[str] = []
-    source = LocalSource(job.path, job.needle, job.files)
+    source = job.part()
     collector = Collector(job.principal, job.window, _REFERENCE, job.options, dump=dump)
     if _PREVIOUS is not None:  # the parts of one read are merged together: share the memo
         collector.remember_from(_PREVIOUS)
@@ -139,15 +158,15 @@ def _ids(packed: bytes) -> array[int]:
     return ids
 
 
-def sized_files(source: LocalSource) -> Sized:
+def sized_files(source: Splittable) -> Sized:
     """The source's files, each with the work it is (``_work``)."""
-    return [(_work(os.stat(f).st_size, f), f) for f in source.files()]  # noqa: PTH116 - str paths
+    return [(_work(size, name), name) for size, name in source.sized()]
 
 
-def worth_it(source: LocalSource, workers: int) -> Sized | None:
+def worth_it(source: Splittable, workers: int) -> Sized | None:
     """The source's files with the work each is (``_work``) when a parallel read pays, else
     ``None``."""
-    if workers < 2:
+    if workers < 2 or (not isinstance(source, LocalSource) and not can_fork()):
         return None
     files = sized_files(source)
     total = sum(size for size, _ in files)
@@ -162,8 +181,16 @@ def _work(size: int, path: str) -> int:
     return size if path.endswith(".gz") else size // 9
 
 
+def can_fork() -> bool:
+    """Whether workers can be forked (they then inherit the reference and, for S3, the source
+    they make their clients from); else they are spawned."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def collect(
-    source: LocalSource,
+    source: Splittable,
     files: Sized,
     collector: Collector,
     workers: int,
@@ -177,25 +204,19 @@ def collect(
     workers = workers_for(min(workers, len(files)), size)
     parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
     jobs = [
-        Job(
-            str(source.path),
-            part,
-            source.needle,
-            collector.principal,
-            collector.window,
-            collector.options,
-        )
+        Job(source.part(part), collector.principal, collector.window, collector.options)
         for part in split_files(files, parts)
     ]
     import multiprocessing  # here: a run on one core never starts a pool
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if can_fork() else "spawn"
     global _REFERENCE  # noqa: PLW0603 - forked workers inherit the loaded reference
     _REFERENCE = _REFERENCE or collector.reference
     # Each part is folded in as it arrives (the parent's memory follows the merged result,
     # not the number of parts); nothing reaches ``collector`` before the ids are known unique.
-    merged, stats, warnings, packed = Analysis(), SourceStats(source.stats.source), [], []
+    merged, warnings, packed = Analysis(), [], []
+    stats = type(source.stats)(source.stats.source)  # the parts' sum (S3Stats for a bucket)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         for result in pool.map(_run, jobs):
             merged.merge(result.analysis)
@@ -211,16 +232,15 @@ def collect(
         for ids in packed:
             collector.analysis.event_ids.update(_ids(ids))
     _add_stats(source.stats, stats)
-    source.warn_unlisted(warn)
     for message in warnings:
         warn(message)
     source.stats.files_skipped.sort(key=lambda f: f["file"])
+    source.finished(warn)
     return True
 
 
 def _add_stats(total: SourceStats, part: SourceStats) -> None:
-    total.files_read += part.files_read
+    """Add ``part``'s counts (every int field, ``S3Stats``' too) and skipped files."""
+    for name in (f.name for f in fields(part) if f.type in ("int", int)):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
     total.files_skipped.extend(part.files_skipped)
-    total.records += part.records
-    total.records_invalid += part.records_invalid
-    total.records_unread += part.records_unread

@@ -18,6 +18,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -189,6 +190,16 @@ class LocalSource:
         for folder, reason in self._unlisted:
             warn(f"skipped {folder}: {reason}")
         self._unlisted = []
+
+    finished = warn_unlisted  # what a parallel read (``parallel.collect``) says at its end
+
+    def sized(self) -> list[tuple[int, str]]:
+        """The files to read, each with its size in bytes."""
+        return [(os.stat(f).st_size, f) for f in self.files()]  # noqa: PTH116 - str paths
+
+    def part(self, files: list[str]) -> Callable[[], LocalSource]:
+        """What makes, in a worker, the source of these files only (picklable)."""
+        return partial(LocalSource, str(self.path), self.needle, files)
 
     def require_evidence(self) -> None:
         """Raise when not one file could be read: a policy built from no evidence would

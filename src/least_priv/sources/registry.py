@@ -138,6 +138,7 @@ def _s3(text: str, settings: Settings, aws: Clients) -> Source:
         regions,
         label=text if text != "s3" else f"s3://{bucket}/{prefix}".rstrip("/"),
         needle=None if settings.plain else needle_of(settings.principal),
+        new_client=lambda: aws.client("s3", region),  # one per worker process
     )
 
 

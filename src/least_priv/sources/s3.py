@@ -12,16 +12,20 @@ or after end + 15 minutes are not fetched. Keys without a CloudTrail timestamp a
 
 A bounded thread pool fetches the objects (at most ``2 * workers`` in flight: memory does not
 grow with the object count); calls come out in key order, as the local source gives them.
+A read of at least ``parallel.MIN_BYTES`` of objects is split across worker processes like a
+large folder (``sized``, ``part``): botocore's work for each request and the parsing then use
+every core, not one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from least_priv.core.event import ApiCall
@@ -46,6 +50,15 @@ _URL_HINT = "write s3://BUCKET[/PREFIX], the trail's S3 bucket and key prefix"
 _READ_ATTEMPTS = 3
 _GONE = "deleted between listing and reading (NoSuchKey)"
 _KMS = re.compile(r"kms:\w+|ciphertext|customer master key|KMS key", re.IGNORECASE)
+
+
+_WHOLE: S3Source | None = None  # the source a parallel read splits (``S3Source.part``)
+
+
+def _part_of_whole(keys: list[str]) -> S3Source:
+    if _WHOLE is None:  # pragma: no cover - parts are only made after ``part`` set it
+        raise RuntimeError("no S3 source to read a part of")
+    return _WHOLE._part(keys)
 
 
 def parse_s3_url(text: str) -> tuple[str, str]:
@@ -143,35 +156,46 @@ class S3Source:
         workers: int = 8,
         label: str = "",
         needle: bytes | None = None,
+        new_client: Callable[[], Any] | None = None,
+        keys: list[str] | None = None,
     ) -> None:
         if window.start is None:
             raise UsageError("the s3 source needs a window: give --lookback-hours or --start-time")
         self.client, self.bucket, self.window = client, bucket, window
         self.start = utc(window.start)
-        self.layout = parse_trail_prefix(prefix)
+        self.prefix, self.layout = prefix, parse_trail_prefix(prefix)
         self.accounts = _narrow(accounts, self.layout.account)
         self.regions = _narrow(regions, self.layout.region)
         self.workers, self.needle = max(1, workers), needle
         self.s3_stats = S3Stats(label or f"s3://{bucket}/{prefix}")
         self.stats: SourceStats = self.s3_stats  # the same object, typed as ``Source`` wants
+        # A client of its own for each worker process of a parallel read (``part``): ``None``,
+        # the source is read in this process only.
+        self.new_client = new_client
+        self._given = keys  # one part's keys (``part``): read them, list nothing
+        self._listing: list[tuple[int, str]] | None = None  # (size, key) once ``sized`` ran
 
     def calls(self, warn: Warn) -> Iterator[ApiCall]:
         """Every event of the objects that can hold the window, in key order. An object
         deleted after the listing is skipped like a corrupt one; when every one was, the
         evidence is gone and a policy made of nothing would drop every permission: an error."""
-        fetched = gone = 0
         for obj in self._fetched(self._keys()):
-            fetched += 1
             self.s3_stats.bytes_read += obj.size
             self.stats.records_unread += obj.unread
             where = f"s3://{self.bucket}/{obj.key}"
             if obj.reason:
-                gone += obj.reason == _GONE
                 self.stats.files_skipped.append({"file": where, "reason": obj.reason})
                 warn(f"skipped {where}: {obj.reason}")
                 continue
             yield from calls_of_records(where, obj.records, self.stats, warn)
-        if gone and gone == fetched:
+        if self._given is None:  # a part leaves these to the whole read (``finished``)
+            self.finished(warn)
+
+    def finished(self, warn: Warn) -> None:
+        """After every object was read: an error when each one had been deleted, a warning
+        when none was listed."""
+        gone = sum(skipped["reason"] == _GONE for skipped in self.stats.files_skipped)
+        if gone and gone == self.stats.files_read + len(self.stats.files_skipped):
             raise SourceError(
                 f"{self.stats.source}: all {gone} log objects listed for the window were deleted "
                 "before they could be read; a lifecycle rule or another process is removing "
@@ -183,9 +207,40 @@ class S3Source:
                 "bucket, the trail's key prefix and the window"
             )
 
+    # A parallel read (``parallel.collect``): the parent lists, each worker reads a part.
+
+    def sized(self) -> list[tuple[int, str]]:
+        """Every object that can hold the window, with its size (the whole listing)."""
+        if self._listing is None:
+            self._listing = list(self._listed())
+        return self._listing
+
+    def part(self, keys: list[str]) -> Callable[[], S3Source]:
+        """What makes the source of one part in a forked worker: these keys, read with a
+        client of the worker's own (a forked process must not share its parent's sockets).
+        Picklable: the source itself reaches the worker by the fork."""
+        global _WHOLE  # noqa: PLW0603 - inherited by the forked workers
+        _WHOLE = self
+        return partial(_part_of_whole, keys)
+
+    def _part(self, keys: list[str]) -> S3Source:
+        client = self.new_client() if self.new_client else self.client
+        return S3Source(
+            client, self.bucket, self.prefix, self.window, self.accounts, self.regions,
+            workers=self.workers, label=self.stats.source, needle=self.needle, keys=keys,
+        )  # fmt: skip
+
     # Listing (in the caller's thread, lazily, one day folder at a time)
 
     def _keys(self) -> Iterator[str]:
+        if self._given is not None:
+            yield from self._given
+        elif self._listing is not None:
+            yield from (key for _, key in self._listing)
+        else:
+            yield from (key for _, key in self._listed())
+
+    def _listed(self) -> Iterator[tuple[int, str]]:
         start = self.start
         last = utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
         days = day_folders(start.date(), last.date())
@@ -195,13 +250,18 @@ class S3Source:
             for region in self.regions or self._subfolders(f"{root}CloudTrail/")
             for day in days
         )
+        first = start.replace(second=0, microsecond=0)
         for folder in folders:
-            keys = [obj["Key"] for page in self._pages(folder) for obj in page.get("Contents", [])]
-            self.s3_stats.objects_listed += len(keys)
-            first = start.replace(second=0, microsecond=0)
-            names = [k.rsplit("/", 1)[-1] for k in keys]
+            objects = [
+                (int(obj.get("Size", 0)), obj["Key"])
+                for page in self._pages(folder)
+                for obj in page.get("Contents", [])
+            ]
+            self.s3_stats.objects_listed += len(objects)
+            names = [key.rsplit("/", 1)[-1] for _, key in objects]
             self.stats.files_outside_window += sum(outside(n, first, last) for n in names)
-            yield from sorted(k for k in keys if may_hold_window(k, start, last))
+            kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
+            yield from sorted(kept, key=lambda sized: sized[1])
 
     def _account_folders(self) -> list[str]:
         logs = f"{self.layout.base}AWSLogs/"
