@@ -95,3 +95,27 @@ def test_parts_leave_the_window_checks_to_the_whole_read(aws_env: str, aws_clien
     whole.stats.files_skipped = part.stats.files_skipped
     with pytest.raises(SourceError, match="all 1 log objects listed for the window were deleted"):
         whole.finished(warnings.append)
+
+
+def test_objects_deleted_after_the_listing_in_every_part_are_one_error(
+    aws_env: str, aws_client: Any, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent lists, the bucket's objects go (a lifecycle rule), the workers find none:
+    the merged read says so in one line, as a one-process read does."""
+    from least_priv.core.analysis import Collector, Options
+
+    s3 = _bucket(aws_client)
+    source = S3Source(
+        s3, BUCKET, "trails", WINDOW, new_client=lambda: aws_client("s3"), needle=b"github"
+    )
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    sized = parallel.worth_it(source, 2)
+    assert sized is not None
+    assert len(sized) == 40
+    for _, key in sized:
+        s3.delete_object(Bucket=BUCKET, Key=key)
+    collector = Collector(parse_principal(ROLE_ARN), WINDOW, reference, Options())
+    warnings: list[str] = []
+    with pytest.raises(SourceError, match="all 40 log objects listed for the window were deleted"):
+        parallel.collect(source, sized, collector, 2, warnings.append)
+    assert len(warnings) == 40  # one per object, as in one process
