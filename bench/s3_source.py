@@ -120,6 +120,35 @@ def measure(client: Any, workers: int, delay_ms: int) -> dict[str, Any]:
     return {"ids": ids, "seconds": seconds, "stats": source.stats.as_dict(), **counts}
 
 
+ORG_PREFIX = "org-wide"
+ORG_ACCOUNTS = tuple(f"{n:012d}" for n in range(100000000001, 100000000006))
+ORG_REGIONS = tuple(f"region-{n}" for n in range(10))
+
+
+def fill_org(client: Any) -> None:
+    """An organization's trail for the same window: 5 accounts x 10 regions x the window's
+    2 days, one small log file in each of its 100 day folders."""
+    body = gzip.compress(json.dumps({"Records": []}).encode())
+    keys = [
+        f"{ORG_PREFIX}/AWSLogs/{a}/CloudTrail/{r}/2026/11/{d}/{a}_CloudTrail_{r}_202611{d}T1300Z_x.json.gz"
+        for a in ORG_ACCOUNTS
+        for r in ORG_REGIONS
+        for d in ("14", "15")
+    ]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda k: client.put_object(Bucket=BUCKET, Key=k, Body=body), keys))
+
+
+def measure_org(client: Any, workers: int, delay_ms: int) -> tuple[float, int]:
+    """Seconds to read the organization's window, and its list requests."""
+    client.meta.events.register("before-send.s3", lambda **_: time.sleep(delay_ms / 1000))
+    source = S3Source(client, BUCKET, ORG_PREFIX, WINDOW, workers=workers)
+    began = time.perf_counter()
+    for _ in source.calls(print):
+        pass
+    return time.perf_counter() - began, int(source.stats.as_dict()["list_requests"])
+
+
 def client(endpoint: str) -> Any:
     return boto3.client(
         "s3",
@@ -140,6 +169,8 @@ def main() -> None:
         endpoint = f"http://127.0.0.1:{port}"
         trail, objects = fill_bucket(client(endpoint))
         results = [(w, d, measure(client(endpoint), w, d)) for w, d in RUNS]
+        fill_org(client(endpoint))
+        org = [(w, *measure_org(client(endpoint), w, 50)) for w in (1, 8)]
     finally:
         server.stop()
     assert WINDOW.start is not None
@@ -167,6 +198,11 @@ def main() -> None:
     for workers, delay, result in results:
         rate = result["GetObject"] / result["seconds"]
         print(f"| {workers} | {delay} ms | {result['seconds']:.2f} s | {rate:.0f} |")
+    print()
+    print("| organization trail: 100 day folders, 50 ms round trip | wall time | list requests |")
+    print("| ---: | ---: | ---: |")
+    for workers, seconds, lists in org:
+        print(f"| {workers} workers | {seconds:.2f} s | {lists} |")
 
 
 if __name__ == "__main__":

@@ -251,17 +251,27 @@ class S3Source:
             for day in days
         )
         first = start.replace(second=0, microsecond=0)
-        for folder in folders:
-            objects = [
-                (int(obj.get("Size", 0)), obj["Key"])
-                for page in self._pages(folder)
-                for obj in page.get("Contents", [])
-            ]
-            self.s3_stats.objects_listed += len(objects)
-            names = [key.rsplit("/", 1)[-1] for _, key in objects]
-            self.stats.files_outside_window += sum(outside(n, first, last) for n in names)
-            kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
-            yield from sorted(kept, key=lambda sized: sized[1])
+        # The day folders are listed at once (an organization's trail has one per account,
+        # region and day), and read in order as their listings come.
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="least-priv-s3-list")
+        try:
+            for objects, pages in pool.map(self._folder, folders):
+                self.s3_stats.list_requests += pages
+                self.s3_stats.objects_listed += len(objects)
+                names = [key.rsplit("/", 1)[-1] for _, key in objects]
+                self.stats.files_outside_window += sum(outside(n, first, last) for n in names)
+                kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
+                yield from sorted(kept, key=lambda sized: sized[1])
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    def _folder(self, folder: str) -> tuple[list[tuple[int, str]], int]:
+        """A day folder's objects (size, key) and the list requests that took."""
+        objects, pages = [], 0
+        for page in self._pages(folder):
+            pages += 1
+            objects += [(int(obj.get("Size", 0)), obj["Key"]) for obj in page.get("Contents", [])]
+        return objects, pages
 
     def _account_folders(self) -> list[str]:
         logs = f"{self.layout.base}AWSLogs/"
@@ -283,20 +293,21 @@ class S3Source:
 
     def _subfolders(self, folder: str) -> tuple[str, ...]:
         """The names of the folders directly under ``folder``."""
-        return tuple(
-            entry["Prefix"][len(folder) :].rstrip("/")
-            for page in self._pages(folder, "/")
-            for entry in page.get("CommonPrefixes", [])
-        )
+        names = []
+        for page in self._pages(folder, "/"):
+            self.s3_stats.list_requests += 1
+            names += [
+                entry["Prefix"][len(folder) :].rstrip("/")
+                for entry in page.get("CommonPrefixes", [])
+            ]
+        return tuple(names)
 
     def _pages(self, prefix: str, delimiter: str = "") -> Iterator[dict[str, Any]]:
         params = {"Bucket": self.bucket, "Prefix": prefix}
         if delimiter:
             params["Delimiter"] = delimiter
         try:
-            for page in self.client.get_paginator("list_objects_v2").paginate(**params):
-                self.s3_stats.list_requests += 1
-                yield page
+            yield from self.client.get_paginator("list_objects_v2").paginate(**params)
         except _aws_errors() as exc:
             where = f"listing s3://{self.bucket}/{prefix}"
             raise self._error(exc, where, "s3:ListBucket") from exc
