@@ -244,22 +244,29 @@ class S3Source:
         start = self.start
         last = utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
         days = day_folders(start.date(), last.date())
-        folders = sorted(
-            f"{root}CloudTrail/{region}/{day}"
-            for root in self._account_folders()
-            for region in self.regions or self._subfolders(f"{root}CloudTrail/")
-            for day in days
-        )
-        first = start.replace(second=0, microsecond=0)
-        # The day folders are listed at once (an organization's trail has one per account,
-        # region and day), and read in order as their listings come.
+        # Folders are listed at once (an organization's trail has a region folder per account
+        # and a day folder per account, region and day), and read in order as they come.
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="least-priv-s3-list")
         try:
+            roots = self._account_folders()
+            if self.regions:
+                regions = [self.regions] * len(roots)
+            else:
+                listed = list(pool.map(self._names, [f"{root}CloudTrail/" for root in roots]))
+                self.s3_stats.list_requests += sum(pages for _, pages in listed)
+                regions = [names for names, _ in listed]
+            folders = sorted(
+                f"{root}CloudTrail/{region}/{day}"
+                for root, names in zip(roots, regions, strict=True)
+                for region in names
+                for day in days
+            )
+            first = start.replace(second=0, microsecond=0)
             for objects, pages in pool.map(self._folder, folders):
                 self.s3_stats.list_requests += pages
                 self.s3_stats.objects_listed += len(objects)
-                names = [key.rsplit("/", 1)[-1] for _, key in objects]
-                self.stats.files_outside_window += sum(outside(n, first, last) for n in names)
+                files = [key.rsplit("/", 1)[-1] for _, key in objects]
+                self.stats.files_outside_window += sum(outside(f, first, last) for f in files)
                 kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
                 yield from sorted(kept, key=lambda sized: sized[1])
         finally:
@@ -293,14 +300,21 @@ class S3Source:
 
     def _subfolders(self, folder: str) -> tuple[str, ...]:
         """The names of the folders directly under ``folder``."""
-        names = []
+        names, pages = self._names(folder)
+        self.s3_stats.list_requests += pages
+        return names
+
+    def _names(self, folder: str) -> tuple[tuple[str, ...], int]:
+        """The names of the folders directly under ``folder``, and the list requests that
+        took (it runs in the listing threads: the caller counts them)."""
+        names, pages = [], 0
         for page in self._pages(folder, "/"):
-            self.s3_stats.list_requests += 1
+            pages += 1
             names += [
                 entry["Prefix"][len(folder) :].rstrip("/")
                 for entry in page.get("CommonPrefixes", [])
             ]
-        return tuple(names)
+        return tuple(names), pages
 
     def _pages(self, prefix: str, delimiter: str = "") -> Iterator[dict[str, Any]]:
         params = {"Bucket": self.bucket, "Prefix": prefix}
