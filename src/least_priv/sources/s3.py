@@ -61,6 +61,23 @@ def _part_of_whole(keys: list[str]) -> S3Source:
     return _WHOLE._part(keys)
 
 
+def _in_order(
+    pool: ThreadPoolExecutor, work: Callable[[Any], Any], items: Iterator[Any], ahead: int
+) -> Iterator[Any]:
+    """``work`` of each item, in the items' order, at most ``ahead`` of them in flight."""
+    pending: deque[Future[Any]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 def parse_s3_url(text: str) -> tuple[str, str]:
     """``s3://bucket/some/prefix/`` -> ``("bucket", "some/prefix")``; ``UsageError`` if bad."""
     raw = text.strip()
@@ -230,7 +247,7 @@ class S3Source:
             workers=self.workers, label=self.stats.source, needle=self.needle, keys=keys,
         )  # fmt: skip
 
-    # Listing (in the caller's thread, lazily, one day folder at a time)
+    # Listing (lazily: a few folders ahead of the reading, by a pool of threads)
 
     def _keys(self) -> Iterator[str]:
         if self._given is not None:
@@ -244,8 +261,8 @@ class S3Source:
         start = self.start
         last = utc(self.window.end or datetime.now(UTC)) + DELIVERY_MARGIN  # open end: now
         days = day_folders(start.date(), last.date())
-        # Folders are listed at once (an organization's trail has a region folder per account
-        # and a day folder per account, region and day), and read in order as they come.
+        # Folders are listed several at once (an organization's trail has a region folder per
+        # account and a day folder per account, region and day), and read in order.
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="least-priv-s3-list")
         try:
             roots = self._account_folders()
@@ -262,7 +279,7 @@ class S3Source:
                 for day in days
             )
             first = start.replace(second=0, microsecond=0)
-            for objects, pages in pool.map(self._folder, folders):
+            for objects, pages in _in_order(pool, self._folder, iter(folders), 2 * self.workers):
                 self.s3_stats.list_requests += pages
                 self.s3_stats.objects_listed += len(objects)
                 files = [key.rsplit("/", 1)[-1] for _, key in objects]
@@ -331,17 +348,7 @@ class S3Source:
     def _fetched(self, keys: Iterator[str]) -> Iterator[_Object]:
         """The objects of ``keys`` in order, at most ``2 * workers`` in flight."""
         with ThreadPoolExecutor(self.workers, thread_name_prefix="least-priv-s3") as pool:
-            pending: deque[Future[_Object]] = deque()
-            try:
-                for key in keys:
-                    pending.append(pool.submit(self._fetch, key))
-                    if len(pending) >= 2 * self.workers:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            finally:
-                for future in pending:
-                    future.cancel()
+            yield from _in_order(pool, self._fetch, keys, 2 * self.workers)
 
     def _fetch(self, key: str) -> _Object:
         data = self._download(key)
