@@ -1,7 +1,8 @@
 """CloudTrail evidence on disk: log files (``{"Records": [...]}``, ``.json`` or gzipped),
 JSON lines of events, and saved LookupEvents responses; folders are read recursively.
 
-Files are read one at a time, so memory follows the largest file, not the number of files.
+Files are read one at a time, so memory follows the largest file, not the number of files;
+a large file of JSON lines is read in pieces, so memory follows the piece.
 Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
@@ -16,7 +17,8 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -27,16 +29,17 @@ from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.delivery import bounds, outside, utc
-from least_priv.sources.scan import candidate_records, loads
+from least_priv.sources.scan import candidate_records, is_json_lines, loads
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
     from isal import igzip, isal_zlib
 
     _gunzip: Callable[[bytes], bytes] = igzip.decompress
+    _GzipStream: Any = igzip.IGzipFile
     # The stubs declare ``error`` an instance; it is the exception class IsalError.
     _ISAL_ERRORS: tuple[type[Exception], ...] = (cast("type[Exception]", isal_zlib.error),)
 except ImportError:  # pragma: no cover - isal is a dependency; this keeps a source checkout working
-    _gunzip, _ISAL_ERRORS = gzip.decompress, ()
+    _gunzip, _ISAL_ERRORS, _GzipStream = gzip.decompress, (), gzip.GzipFile
 
 _GZIP_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, *_ISAL_ERRORS)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -175,15 +178,37 @@ class LocalSource:
         files = self.files()
         self.warn_unlisted(warn)
         for path in files:
-            try:
-                with open(path, "rb") as file:  # noqa: PTH123 - paths stay str (small)
-                    records = self._records(decompress_log(file.read()))
-            except (FileFormatError, OSError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                self.stats.files_skipped.append({"file": path, "reason": reason})
-                warn(f"skipped {path}: {reason}")
-                continue
-            yield from calls_of_records(path, records, self.stats, warn)
+            yield from self._calls_of_file(path, warn)
+
+    def _calls_of_file(self, path: str, warn: Warn) -> Iterator[ApiCall]:
+        """A file's events: read whole, or piece by piece (``_pieces``). A file that cannot
+        be read is skipped with a warning; a piece past the first that cannot, ends the file
+        there with a warning (the events before it stay)."""
+        tally, pieces = _Tally(), _pieces(path)
+        try:
+            while True:
+                try:
+                    piece = next(pieces, None)
+                    if piece is None:
+                        break
+                    records = self._records(piece)
+                    del piece  # the records hold what is needed of it
+                except (FileFormatError, OSError) as exc:
+                    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                    if not tally.pieces:
+                        self.stats.files_skipped.append({"file": path, "reason": reason})
+                        warn(f"skipped {path}: {reason}")
+                        return
+                    warn(
+                        f"{path}: the rest of the file is left out after {tally.records:,} "
+                        f"records read ({reason})"
+                    )
+                    break
+                tally.pieces += 1
+                yield from _calls(records, self.stats, tally)
+        finally:
+            pieces.close()
+        _finish(path, tally, self.stats, warn)
 
     def warn_unlisted(self, warn: Warn) -> None:
         """One warning per folder the listing could not read (once)."""
@@ -283,6 +308,16 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
     return found
 
 
+@dataclass
+class _Tally:
+    """What one file's records came to: pieces read, records, valid events, first error."""
+
+    pieces: int = 0
+    records: int = 0
+    valid: int = 0
+    first_error: str = ""
+
+
 def calls_of_records(
     where: str, records: list[Any], stats: SourceStats, warn: Warn
 ) -> Iterator[ApiCall]:
@@ -290,26 +325,73 @@ def calls_of_records(
     them: ``scan.candidate_records``); counts files and records in
     ``stats``; a file with records but no event is skipped with one warning, records that
     are no event are left out with one warning per file."""
-    valid, first_error = 0, ""
+    tally = _Tally()
+    yield from _calls(records, stats, tally)
+    _finish(where, tally, stats, warn)
+
+
+def _calls(records: list[Any], stats: SourceStats, tally: _Tally) -> Iterator[ApiCall]:
     for record in records:
+        tally.records += 1
         try:
             call = record if type(record) is ApiCall else parse_event(record)
         except EventFormatError as exc:
             stats.records_invalid += 1
-            first_error = first_error or str(exc)
+            tally.first_error = tally.first_error or str(exc)
             continue
-        valid += 1
+        tally.valid += 1
         stats.records += 1
         yield call
-    if records and not valid:
-        reason = f"no record is a CloudTrail event ({first_error})"
+
+
+def _finish(where: str, tally: _Tally, stats: SourceStats, warn: Warn) -> None:
+    if tally.records and not tally.valid:
+        reason = f"no record is a CloudTrail event ({tally.first_error})"
         stats.files_skipped.append({"file": where, "reason": reason})
         warn(f"skipped {where}: {reason}")
         return
     stats.files_read += 1
     stats.tell()
-    if first_error:
-        invalid = len(records) - valid
+    if tally.first_error:
+        invalid = tally.records - tally.valid
         warn(
-            f"{where}: {invalid} of {len(records)} records left out, not CloudTrail events ({first_error})"
+            f"{where}: {invalid} of {tally.records} records left out, not CloudTrail events "
+            f"({tally.first_error})"
         )
+
+
+PIECE = 8 * 1024 * 1024  # a JSON lines file larger than this is read in pieces of this size
+
+
+def _pieces(path: str) -> Generator[bytes, None, None]:
+    """A file's bytes, gunzipped: whole, as one piece; but a file of JSON lines (an export of
+    events, one a line) larger than ``PIECE`` in pieces of about ``PIECE`` bytes cut at line
+    ends, so that memory follows the piece (about twice it), not the file."""
+    # Unbuffered: a whole read is then one buffer of the file's size (a buffered reader
+    # that has read the magic joins chunks, holding the file twice).
+    with open(path, "rb", buffering=0) as file:  # noqa: PTH123 - paths stay str (small)
+        zipped = file.read(2) == _GZIP_MAGIC
+        file.seek(0)
+        if os.fstat(file.fileno()).st_size * (9 if zipped else 1) > PIECE:
+            stream: Any = _GzipStream(fileobj=file) if zipped else file
+            try:
+                data = stream.read(PIECE)
+                if is_json_lines(data[: data.rfind(b"\n")]):
+                    while True:
+                        cut = data.rfind(b"\n") + 1
+                        if cut:
+                            piece, data = data[:cut], data[cut:]
+                            yield piece
+                            del piece
+                        block = stream.read(PIECE)
+                        if not block:
+                            break
+                        data += block
+                    if data.strip():
+                        yield data
+                    return
+            except _GZIP_ERRORS as exc:
+                raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
+            del data
+            file.seek(0)
+        yield decompress_log(file.read())  # whole: any log file CloudTrail writes

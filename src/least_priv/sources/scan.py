@@ -154,6 +154,11 @@ def _records_layout(data: bytes) -> _Layout | None:
     return _Layout(first, len(data), data[comma : second + len(key)])
 
 
+def is_json_lines(head: bytes) -> bool:
+    """Whether ``head`` (a file's first lines, whole ones) is JSON lines of events."""
+    return _lines_layout(head) is not None
+
+
 _START = re.compile(rb"\s*\{")
 _SPACE = b" \t\r\n"
 
