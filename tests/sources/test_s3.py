@@ -129,11 +129,17 @@ def test_each_object_read_is_told_to_the_progress_hook(s3: Any) -> None:
     objects, wanted = trail_objects()
     make_bucket(s3, objects)
     source = S3Source(s3, BUCKET, PREFIX, WINDOW)
-    seen: list[tuple[int, int]] = []
-    source.stats.on_file = lambda stats: seen.append((stats.files_read, stats.records))
+    told: list[tuple[int, int, str]] = []
+    source.stats.on_file = lambda s: told.append((s.files_read, s.records, s.doing))
     read_all(source)
-    assert [files for files, _ in seen] == list(range(1, len(wanted) + 1))
-    assert [events for _, events in seen] == [2 * n for n in range(1, len(wanted) + 1)]
+    # The listing runs a few folders ahead of the reading: each folder listed is told too.
+    listed = list(dict.fromkeys(doing for _, _, doing in told if doing))
+    assert listed == [f"{n} of 6 day folders listed" for n in range(1, 7)]  # 3 roots x 2 regions
+    files = [files for files, _, _ in told]
+    assert files == sorted(files)
+    assert set(files) >= set(range(1, len(wanted) + 1))
+    assert told[-1][:2] == (len(wanted), 2 * len(wanted))
+    assert source.stats.doing == ""  # the listing is over
 
 
 def test_only_the_window_is_listed_and_fetched(s3: Any) -> None:

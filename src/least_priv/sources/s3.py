@@ -279,13 +279,17 @@ class S3Source:
                 for day in days
             )
             first = start.replace(second=0, microsecond=0)
-            for objects, pages in _in_order(pool, self._folder, iter(folders), 2 * self.workers):
+            listing = _in_order(pool, self._folder, iter(folders), 2 * self.workers)
+            for done, (objects, pages) in enumerate(listing, 1):
+                # A large organization's listing takes a while: the progress line says so.
+                self.stats.tell(f"{done:,} of {len(folders):,} day folders listed")
                 self.s3_stats.list_requests += pages
                 self.s3_stats.objects_listed += len(objects)
                 files = [key.rsplit("/", 1)[-1] for _, key in objects]
                 self.stats.files_outside_window += sum(outside(f, first, last) for f in files)
                 kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
                 yield from sorted(kept, key=lambda sized: sized[1])
+            self.stats.doing = ""
         finally:
             pool.shutdown(cancel_futures=True)
 
