@@ -15,7 +15,6 @@ import pytest
 from least_priv.app import run
 from least_priv.config import Settings
 from least_priv.core.select import Window, parse_principal
-from least_priv.errors import InputError
 from least_priv.sources.local import LocalSource
 from tests.conftest import ROLE_ARN, record
 
@@ -87,24 +86,35 @@ def test_an_open_window_keeps_every_file(tmp_path: Path) -> None:
     assert since.stats.files_outside_window == 1
 
 
-def test_a_window_no_file_was_delivered_in_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_window_no_file_was_delivered_in_is_one_warning_as_a_window_without_events(
+    tmp_path: Path, reference: Any
+) -> None:
+    """As before the files were left out: the run goes on with no event in the window (exit
+    0, and the analysis says so), but one line first names the window and the files."""
     _log(tmp_path, _name("0950"), [record("ec2", "DescribeVpcs", time="2026-11-20T09:45:00Z")])
     source = LocalSource(str(tmp_path), window=Window(START, END))
-    assert list(source.calls(lambda _: None)) == []
-    with pytest.raises(InputError) as caught:
-        source.require_evidence()
-    message = str(caught.value)
-    assert "\n" not in message
-    assert "its 1 log file was delivered outside the window" in message
-    assert "2026-11-20T10:05:30Z .. 2026-11-20T12:00:00Z" in message
+    warnings: list[str] = []
+    assert list(source.calls(warnings.append)) == []
+    source.require_evidence()  # no error: the file was seen, and lies outside the window
+    assert len(warnings) == 1
+    assert "\n" not in warnings[0]
+    assert "its 1 log file was delivered outside the window" in warnings[0]
+    assert "2026-11-20T10:05:30Z .. 2026-11-20T12:00:00Z" in warnings[0]
+    outcome_warnings: list[str] = []
+    outcome = run(_settings(tmp_path, Window(START, END)), outcome_warnings.append, reference)
+    assert outcome.report["actions"] == []
+    assert any("no event of" in w for w in outcome_warnings)
 
 
-def test_the_window_is_named_first_even_beside_files_that_are_no_logs(tmp_path: Path) -> None:
+def test_files_that_are_no_logs_beside_them_are_still_reported(tmp_path: Path) -> None:
     _log(tmp_path, _name("0950"), [record("ec2", "DescribeVpcs", time="2026-11-20T09:45:00Z")])
     (tmp_path / "README.md").write_text("synced from the trail's bucket")
     source = LocalSource(str(tmp_path), window=Window(START, END))
-    assert list(source.calls(lambda _: None)) == []
-    with pytest.raises(InputError, match=r"its 1 log file was delivered outside the window "):
-        source.require_evidence()
-    with pytest.raises(InputError, match=r"\(1 other file holds no CloudTrail events\); widen"):
-        source.require_evidence()
+    warnings: list[str] = []
+    assert list(source.calls(warnings.append)) == []
+    source.require_evidence()
+    assert [w.split(":")[0] for w in warnings] == [
+        f"--source {tmp_path}",
+        f"skipped {tmp_path}/README.md",
+    ]
+    assert source.stats.files_skipped[0]["file"] == str(tmp_path / "README.md")

@@ -28,7 +28,7 @@ from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.delivery import bounds, outside, utc
+from least_priv.sources.delivery import bounds, delivered_at, outside, utc
 from least_priv.sources.scan import candidate_records, is_json_lines, loads
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
@@ -156,6 +156,7 @@ class LocalSource:
         self.stats = SourceStats(str(path))
         self.needle, self._files, self.window = needle, files, window
         self._unlisted: list[tuple[str, str]] = []  # folders not listed, not yet warned of
+        self._told = False  # that every log file lies outside the window
 
     def files(self) -> list[str]:
         """The files to read, in path order (``sorted(Path.rglob)``'s): every file of a
@@ -176,7 +177,7 @@ class LocalSource:
 
     def calls(self, warn: Warn) -> Iterator[ApiCall]:
         files = self.files()
-        self.warn_unlisted(warn)
+        self.warn_listing(warn)
         for path in files:
             yield from self._calls_of_file(path, warn)
 
@@ -210,13 +211,23 @@ class LocalSource:
             pieces.close()
         _finish(path, tally, self.stats, warn)
 
-    def warn_unlisted(self, warn: Warn) -> None:
-        """One warning per folder the listing could not read (once)."""
+    def warn_listing(self, warn: Warn) -> None:
+        """What the listing has to say, once: a warning per folder it could not read, and
+        one when every log file lay outside the window."""
         for folder, reason in self._unlisted:
             warn(f"skipped {folder}: {reason}")
         self._unlisted = []
+        outside_window, files = self.stats.files_outside_window, self.files()
+        if outside_window and self.window and not self._told and not any(map(_delivered_in, files)):
+            what = "log file was" if outside_window == 1 else "log files were"
+            warn(
+                f"--source {self.path}: its {outside_window} {what} delivered outside the "
+                f"window {_span(self.window)} (by the time in their names), so none was read; "
+                "widen the window or give the folder holding that time's logs"
+            )
+            self._told = True
 
-    finished = warn_unlisted  # what a parallel read (``parallel.collect``) says at its end
+    finished = warn_listing  # what a parallel read (``parallel.collect``) says at its end
 
     def sized(self) -> list[tuple[int, str]]:
         """The files to read, each with its size in bytes."""
@@ -233,18 +244,8 @@ class LocalSource:
             return
         skipped, folder = self.stats.files_skipped, self.path.is_dir()
         fix = "give the file or folder holding the CloudTrail logs (.json, .json.gz)"
-        outside_window = self.stats.files_outside_window
-        if outside_window and self.window:
-            files = "log file was" if outside_window == 1 else "log files were"
-            others = ""
-            if skipped:
-                verb = "file holds" if len(skipped) == 1 else "files hold"
-                others = f" ({len(skipped)} other {verb} no CloudTrail events)"
-            raise InputError(
-                f"--source {self.path}: its {outside_window} {files} delivered outside the "
-                f"window {_span(self.window)} (by the time in their names){others}; widen the "
-                "window or give the folder holding that time's logs"
-            )
+        if self.stats.files_outside_window:
+            return  # log files seen, all outside the window: as a window without events
         if not skipped:
             what = "holds no log file" if folder else "is neither a file nor a folder"
             raise InputError(f"--source {self.path} {what}; {fix}")
@@ -272,6 +273,11 @@ def _span(window: Window) -> str:
         return utc(moment).isoformat().replace("+00:00", "Z") if moment else "(open)"
 
     return f"{text(window.start)} .. {text(window.end)}"
+
+
+def _delivered_in(path: str) -> bool:
+    """Whether ``path`` is a CloudTrail log file by its name (kept: delivered in the window)."""
+    return delivered_at(path.rsplit("/", 1)[-1]) is not None
 
 
 def path_order(path: str) -> list[str]:
