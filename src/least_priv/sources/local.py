@@ -193,6 +193,7 @@ class LocalSource:
                     if piece is None:
                         break
                     records = self._records(piece)
+                    lines = piece.count(b"\n")
                     del piece  # the records hold what is needed of it
                 except (FileFormatError, OSError) as exc:
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -201,11 +202,11 @@ class LocalSource:
                         warn(f"skipped {path}: {reason}")
                         return
                     warn(
-                        f"{path}: the rest of the file is left out after {tally.records:,} "
-                        f"records read ({reason})"
+                        f"{path}: its lines from {tally.lines + 1:,} on are left out ({reason}, "
+                        "counting from that line)"
                     )
                     break
-                tally.pieces += 1
+                tally.pieces, tally.lines = tally.pieces + 1, tally.lines + lines
                 yield from _calls(records, self.stats, tally)
         finally:
             pieces.close()
@@ -316,9 +317,11 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
 
 @dataclass
 class _Tally:
-    """What one file's records came to: pieces read, records, valid events, first error."""
+    """What one file's records came to: pieces and lines read, records, valid events, and
+    the first error."""
 
     pieces: int = 0
+    lines: int = 0
     records: int = 0
     valid: int = 0
     first_error: str = ""
