@@ -203,7 +203,7 @@ def _collect(
 ) -> None:
     """Feed one event source into ``collector``: a large local folder, or a large read of a
     trail's bucket, on every core."""
-    if isinstance(source, LocalSource) or getattr(source, "new_client", None) is not None:
+    if getattr(source, "can_split", False):
         splittable = cast("Splittable", source)
         files = worth_it(splittable, workers)
         if files is not None and collect(splittable, files, collector, workers, warn, keep_ids):

@@ -22,7 +22,7 @@ from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.local import LocalSource, path_order
+from least_priv.sources.local import path_order
 from least_priv.sources.scan import dump
 
 MIN_BYTES = 4 * 1024 * 1024  # gzipped logs: below this a folder is read faster in one process
@@ -35,6 +35,12 @@ class Splittable(Protocol):
 
     @property
     def stats(self) -> SourceStats: ...
+
+    @property
+    def can_split(self) -> bool:
+        """Whether it can be split now (an S3 source needs forked workers and a client
+        maker for them)."""
+        ...
 
     def sized(self) -> list[tuple[int, str]]:
         """Its files (or objects), each with its size in bytes."""
@@ -166,7 +172,7 @@ def sized_files(source: Splittable) -> Sized:
 def worth_it(source: Splittable, workers: int) -> Sized | None:
     """The source's files with the work each is (``_work``) when a parallel read pays, else
     ``None``."""
-    if workers < 2 or (not isinstance(source, LocalSource) and not can_fork()):
+    if workers < 2 or not source.can_split:
         return None
     files = sized_files(source)
     total = sum(size for size, _ in files)

@@ -185,7 +185,8 @@ class LocalSource:
         """A file's events: read whole, or piece by piece (``_pieces``). A file that cannot
         be read is skipped with a warning; a piece past the first that cannot, ends the file
         there with a warning (the events before it stay)."""
-        tally, pieces = _Tally(), _pieces(path)
+        tally = _Tally()
+        pieces = _pieces(path, tally)
         try:
             while True:
                 try:
@@ -193,7 +194,6 @@ class LocalSource:
                     if piece is None:
                         break
                     records = self._records(piece)
-                    lines = piece.count(b"\n")
                     del piece  # the records hold what is needed of it
                 except (FileFormatError, OSError) as exc:
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -206,7 +206,7 @@ class LocalSource:
                         "counting from that line)"
                     )
                     break
-                tally.pieces, tally.lines = tally.pieces + 1, tally.lines + lines
+                tally.pieces += 1
                 yield from _calls(records, self.stats, tally)
         finally:
             pieces.close()
@@ -229,6 +229,7 @@ class LocalSource:
             self._told = True
 
     finished = warn_listing  # what a parallel read (``parallel.collect``) says at its end
+    can_split = True  # a parallel read may split it (``parallel.Splittable``)
 
     def sized(self) -> list[tuple[int, str]]:
         """The files to read, each with its size in bytes."""
@@ -241,12 +242,10 @@ class LocalSource:
     def require_evidence(self) -> None:
         """Raise when not one file could be read: a policy built from no evidence would
         take every permission away."""
-        if self.stats.files_read:
-            return
+        if self.stats.files_read or self.stats.files_outside_window:
+            return  # log files seen, all outside the window: as a window without events
         skipped, folder = self.stats.files_skipped, self.path.is_dir()
         fix = "give the file or folder holding the CloudTrail logs (.json, .json.gz)"
-        if self.stats.files_outside_window:
-            return  # log files seen, all outside the window: as a window without events
         if not skipped:
             what = "holds no log file" if folder else "is neither a file nor a folder"
             raise InputError(f"--source {self.path} {what}; {fix}")
@@ -317,8 +316,8 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
 
 @dataclass
 class _Tally:
-    """What one file's records came to: pieces and lines read, records, valid events, and
-    the first error."""
+    """What one file's records came to: pieces read (and, read in pieces, the lines of
+    those handed out: ``_pieces`` counts them), records, valid events, and the first error."""
 
     pieces: int = 0
     lines: int = 0
@@ -372,10 +371,11 @@ def _finish(where: str, tally: _Tally, stats: SourceStats, warn: Warn) -> None:
 PIECE = 8 * 1024 * 1024  # a JSON lines file larger than this is read in pieces of this size
 
 
-def _pieces(path: str) -> Generator[bytes, None, None]:
+def _pieces(path: str, tally: _Tally) -> Generator[bytes, None, None]:
     """A file's bytes, gunzipped: whole, as one piece; but a file of JSON lines (an export of
     events, one a line) larger than ``PIECE`` in pieces of about ``PIECE`` bytes cut at line
-    ends, so that memory follows the piece (about twice it), not the file."""
+    ends, so that memory follows the piece (about twice it), not the file. Read in pieces,
+    the lines of each piece are added to ``tally.lines`` once it has been handled."""
     # Unbuffered: a whole read is then one buffer of the file's size (a buffered reader
     # that has read the magic joins chunks, holding the file twice).
     with open(path, "rb", buffering=0) as file:  # noqa: PTH123 - paths stay str (small)
@@ -391,6 +391,7 @@ def _pieces(path: str) -> Generator[bytes, None, None]:
                         if cut:
                             piece, data = data[:cut], data[cut:]
                             yield piece
+                            tally.lines += piece.count(b"\n")
                             del piece
                         block = stream.read(PIECE)
                         if not block:

@@ -226,6 +226,14 @@ class S3Source:
 
     # A parallel read (``parallel.collect``): the parent lists, each worker reads a part.
 
+    @property
+    def can_split(self) -> bool:
+        """A parallel read needs a client maker and forked workers (the parts reach them by
+        the fork, with this source)."""
+        from least_priv.parallel import can_fork
+
+        return self.new_client is not None and can_fork()
+
     def sized(self) -> list[tuple[int, str]]:
         """Every object that can hold the window, with its size (the whole listing)."""
         if self._listing is None:
@@ -285,9 +293,12 @@ class S3Source:
                 self.stats.tell(f"{done:,} of {len(folders):,} day folders listed")
                 self.s3_stats.list_requests += pages
                 self.s3_stats.objects_listed += len(objects)
-                files = [key.rsplit("/", 1)[-1] for _, key in objects]
-                self.stats.files_outside_window += sum(outside(f, first, last) for f in files)
-                kept = [(size, key) for size, key in objects if may_hold_window(key, start, last)]
+                kept = []
+                for size, key in objects:
+                    if may_hold_window(key, start, last):
+                        kept.append((size, key))
+                    elif outside(key.rsplit("/", 1)[-1], first, last):
+                        self.stats.files_outside_window += 1
                 yield from sorted(kept, key=lambda sized: sized[1])
             self.stats.doing = ""
         finally:

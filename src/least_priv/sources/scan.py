@@ -119,15 +119,17 @@ def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | Non
 @dataclass(frozen=True)
 class _Layout:
     """How a file's records lie: from ``first`` to ``stop``, each but the last followed by
-    ``separator``; ``lines``: one a line (JSON lines), else a ``{"Records":[...]}`` log."""
+    ``separator``; ``lines``: one a line (JSON lines, that many), else (0) a
+    ``{"Records":[...]}`` log."""
 
     first: int
     stop: int
     separator: bytes
-    lines: bool = False
+    lines: int = 0  # JSON lines: how many (counted to find the layout); 0: a log's records
 
     def count(self, data: bytes) -> int:
-        return data.count(self.separator, self.first, self.stop) + 1
+        """How many records the file holds."""
+        return self.lines or data.count(self.separator, self.first, self.stop) + 1
 
 
 def _layout(data: bytes) -> _Layout | None:
@@ -166,9 +168,9 @@ _SPACE = b" \t\r\n"
 def _lines_layout(data: bytes) -> _Layout | None:
     """JSON lines (an export of events, one a line): every line from the first to the last
     starts with ``{`` and ends with ``}`` (no blank, indented, continued or cut line) and the
-    first line is a whole
-    event (an object with ``eventSource``, as ``local`` takes one). A line can hold no raw line break (JSON escapes it in strings), so the lines
-    are the records."""
+    first line is a whole event (an object with ``eventSource``, as ``local`` takes one). A
+    line can hold no raw line break (JSON escapes it in strings), so the lines are the
+    records."""
     head = _START.match(data)
     if head is None:
         return None
@@ -189,7 +191,7 @@ def _lines_layout(data: bytes) -> _Layout | None:
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     event = isinstance(head_record, dict) and "eventSource" in head_record
-    return _Layout(first, stop, b"\n", lines=True) if event else None
+    return _Layout(first, stop, b"\n", lines=lines) if event else None
 
 
 def _record(raw: bytes, last: bool) -> Any:
