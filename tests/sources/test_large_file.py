@@ -1,5 +1,6 @@
-"""One large JSON lines file (an export of events, one a line) is read in pieces cut at line
-ends, so memory follows the piece, not the file; the result is the one of a whole read."""
+"""One large file is read in pieces, so memory follows the piece, not the file; the result is
+the one of a whole read. JSON lines (an export of events, one a line) are cut at line ends, a
+``{"Records": [...]}`` log between two records."""
 
 from __future__ import annotations
 
@@ -39,8 +40,21 @@ def _lines(events: int) -> list[str]:
     return found
 
 
-def _write(path: Path, lines: list[str], zipped: bool) -> Path:
-    data = ("\n".join(lines) + "\n").encode()
+# A log as CloudTrail writes it, as ``json.dumps`` writes it by default, and indented.
+LAYOUTS = {
+    "compact": {"separators": (",", ":")},
+    "spaced": {},
+    "indented": {"indent": 2},
+}
+
+
+def _log(lines: list[str], layout: str) -> str:
+    return json.dumps({"Records": [json.loads(line) for line in lines]}, **LAYOUTS[layout])
+
+
+def _write(path: Path, lines: list[str], zipped: bool, layout: str = "lines") -> Path:
+    text = "\n".join(lines) + "\n" if layout == "lines" else _log(lines, layout)
+    data = text.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(data, mtime=0) if zipped else data)
     return path
@@ -56,13 +70,19 @@ def _report(folder: Path, reference: Any, plain: bool = False) -> Any:
     return outcome, warnings
 
 
+@pytest.mark.parametrize("layout", ["lines", *LAYOUTS])
 @pytest.mark.parametrize("zipped", [False, True])
 @pytest.mark.parametrize("plain", [False, True])
 def test_pieces_give_the_whole_reads_result(
-    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch, zipped: bool, plain: bool
+    tmp_path: Path,
+    reference: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    zipped: bool,
+    plain: bool,
+    layout: str,
 ) -> None:
-    name = "export.jsonl.gz" if zipped else "export.jsonl"
-    _write(tmp_path / "logs" / name, _lines(600), zipped)
+    name = "export.jsonl" if layout == "lines" else "111122223333_CloudTrail_big.json"
+    _write(tmp_path / "logs" / (name + ".gz" if zipped else name), _lines(600), zipped, layout)
     whole, whole_warnings = _report(tmp_path / "logs", reference, plain)
     monkeypatch.setattr(local, "PIECE", 8 * 1024)  # about 15 pieces
     pieces, piece_warnings = _report(tmp_path / "logs", reference, plain)
@@ -74,10 +94,11 @@ def test_pieces_give_the_whole_reads_result(
     assert piece_warnings == whole_warnings == []
 
 
+@pytest.mark.parametrize("layout", ["lines", "compact"])
 def test_memory_follows_the_piece_not_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
-    path = _write(tmp_path / "export.jsonl", _lines(3000), zipped=False)
+    path = _write(tmp_path / "export.json", _lines(3000), zipped=False, layout=layout)
     size = path.stat().st_size
     monkeypatch.setattr(local, "PIECE", 64 * 1024)
     source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
@@ -90,13 +111,14 @@ def test_memory_follows_the_piece_not_the_file(
     assert peak < size / 3  # whole, the file's bytes alone are ``size``
 
 
-def test_a_line_longer_than_a_piece_is_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("layout", ["lines", "compact"])
+def test_a_record_longer_than_a_piece_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
     lines = _lines(30)
     long = record("s3", "PutObject", request={"bucketName": "b", "key": "k" * 5000}, eventID="long")
     lines.insert(10, json.dumps(long))
-    path = _write(tmp_path / "export.jsonl", lines, zipped=False)
+    path = _write(tmp_path / "export.json", lines, zipped=False, layout=layout)
     monkeypatch.setattr(local, "PIECE", 1024)
     source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
     names = [c.name for c in source.calls(pytest.fail)]
@@ -125,12 +147,81 @@ def test_a_broken_line_past_the_first_piece_keeps_what_came_before(
     assert warnings[0].endswith("counting from that line)")
 
 
-def test_a_large_log_file_of_another_layout_is_read_whole(
+def test_a_broken_record_past_the_first_piece_keeps_what_came_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _log(_lines(300), "compact")
+    at = text.index('"eventID":"p-252"')  # in the 253rd record, far past the first piece
+    path = tmp_path / "big.json"
+    path.write_text(text[:at] + text[at + 5 :])  # not JSON there
+    monkeypatch.setattr(local, "PIECE", 8 * 1024)
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    warnings: list[str] = []
+    calls = list(source.calls(warnings.append))
+    assert 0 < len(calls) < 100
+    assert source.stats.files_read == 1
+    assert len(warnings) == 1
+    start = int(warnings[0].split("its records from ")[1].split(" on")[0].replace(",", ""))
+    assert 1 < start <= 253  # the piece holding record 253 is left out
+    assert {c.event_id for c in calls} == {f"p-{n}" for n in range(0, start - 1, 3)}
+
+
+def test_a_log_cut_short_after_the_first_piece_keeps_what_came_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _log(_lines(300), "compact")
+    path = tmp_path / "big.json"
+    path.write_text(text[: len(text) * 2 // 3])  # a copy that stopped short
+    monkeypatch.setattr(local, "PIECE", 8 * 1024)
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    warnings: list[str] = []
+    calls = list(source.calls(warnings.append))
+    assert len(warnings) == 1
+    start = int(warnings[0].split("its records from ")[1].split(" on")[0].replace(",", ""))
+    assert 100 < start <= 200  # the file stops in its 200th record
+    assert {c.event_id for c in calls} == {f"p-{n}" for n in range(0, start - 1, 3)}
+    assert warnings[0].endswith("(one of the next is not JSON: was the file cut short?)")
+
+
+def test_a_log_cut_short_is_reported_not_read_as_whole(tmp_path: Path) -> None:
+    text = _log(_lines(30), "compact")
+    cut = text.rindex('"eventID":"o-')  # in a record without the principal's name
+    path = tmp_path / "cut.json"
+    path.write_text(text[:cut])
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    warnings: list[str] = []
+    assert list(source.calls(warnings.append)) == []
+    assert source.stats.files_skipped[0]["file"] == str(path)
+    assert len(warnings) == 1  # as the plain path says it
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(lambda rs: rs, id="an array of events"),
+        pytest.param(lambda rs: {"Records": [{"note": "x"}, *rs]}, id="no key in common"),
+        pytest.param(lambda rs: {"Events": [{"CloudTrailEvent": json.dumps(r)} for r in rs]}, id="LookupEvents"),
+    ],
+)  # fmt: skip
+def test_a_large_file_of_another_layout_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, document: Any
+) -> None:
+    records = [json.loads(line) for line in _lines(200)]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(document(records)))
+    monkeypatch.setattr(local, "PIECE", 4 * 1024)
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    ids = [c.event_id for c in source.calls(lambda m: None)]
+    assert len(ids) == 200  # parsed whole: every record
+    assert source.stats.records_unread == 0
+
+
+def test_a_log_with_keys_after_its_records_is_read_in_pieces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     records = [json.loads(line) for line in _lines(200)]
     path = tmp_path / "big.json"
-    path.write_text(json.dumps({"Records": records}))
+    path.write_text(json.dumps({"Records": records, "exportedBy": "a tool"}, separators=(",", ":")))
     monkeypatch.setattr(local, "PIECE", 4 * 1024)
     source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
     assert sum(1 for _ in source.calls(pytest.fail)) == 67

@@ -2,7 +2,7 @@
 JSON lines of events, and saved LookupEvents responses; folders are read recursively.
 
 Files are read one at a time, so memory follows the largest file, not the number of files;
-a large file of JSON lines is read in pieces, so memory follows the piece.
+a large log or file of JSON lines is read in pieces, so memory follows the piece.
 Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
@@ -29,7 +29,7 @@ from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.delivery import bounds, delivered_at, outside, utc
-from least_priv.sources.scan import candidate_records, is_json_lines, loads
+from least_priv.sources.scan import candidate_records, is_json_lines, loads, log_separator
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
     from isal import igzip, isal_zlib
@@ -96,7 +96,7 @@ def parse_log_text(text: str) -> list[Any]:
             except json.JSONDecodeError:
                 if number == 1:
                     raise FileFormatError(
-                        f"not JSON ({whole_error.msg} at line {whole_error.lineno})"
+                        f"not JSON ({whole_error.msg.removesuffix(' at')} at line {whole_error.lineno})"
                     ) from None
                 raise FileFormatError(f"JSON lines broken at line {number} (truncated?)") from None
     return records
@@ -120,7 +120,7 @@ def decompress_log(data: bytes) -> bytes:
     return data
 
 
-def parse_log_bytes(data: bytes) -> list[Any]:
+def parse_log_bytes(data: bytes | bytearray) -> list[Any]:
     """The raw records of one (decompressed) file; the fast parser first."""
     try:
         document = loads(data)
@@ -193,7 +193,12 @@ class LocalSource:
                     piece = next(pieces, None)
                     if piece is None:
                         break
+                    unread = self.stats.records_unread
                     records = self._records(piece)
+                    if tally.unit == "lines":
+                        tally.done += piece.count(b"\n")
+                    elif tally.unit:  # a log: the records parsed and those skipped unread
+                        tally.done += len(records) + self.stats.records_unread - unread
                     del piece  # the records hold what is needed of it
                 except (FileFormatError, OSError) as exc:
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -201,9 +206,12 @@ class LocalSource:
                         self.stats.files_skipped.append({"file": path, "reason": reason})
                         warn(f"skipped {path}: {reason}")
                         return
+                    if tally.unit == "lines":
+                        reason += ", counting from that line"
+                    elif isinstance(exc, FileFormatError):  # its position is in the piece
+                        reason = "one of the next is not JSON: was the file cut short?"
                     warn(
-                        f"{path}: its lines from {tally.lines + 1:,} on are left out ({reason}, "
-                        "counting from that line)"
+                        f"{path}: its {tally.unit} from {tally.done + 1:,} on are left out ({reason})"
                     )
                     break
                 tally.pieces += 1
@@ -256,7 +264,7 @@ class LocalSource:
             what = " holds no CloudTrail events ("
         raise InputError(f"--source {self.path}{what}{first['reason']}); {fix}")
 
-    def _records(self, data: bytes) -> list[Any]:
+    def _records(self, data: bytes | bytearray) -> list[Any]:
         try:
             if self.needle is not None:
                 found = candidate_records(data, self.needle)
@@ -316,11 +324,13 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
 
 @dataclass
 class _Tally:
-    """What one file's records came to: pieces read (and, read in pieces, the lines of
-    those handed out: ``_pieces`` counts them), records, valid events, and the first error."""
+    """What one file's records came to: pieces read (and, read in pieces, the lines or
+    records of those handed out: ``_pieces`` counts them), records, valid events, and the
+    first error."""
 
     pieces: int = 0
-    lines: int = 0
+    done: int = 0  # read in pieces: the lines or records handled (for a warning)
+    unit: str = ""  # read in pieces: "lines" or "records"
     records: int = 0
     valid: int = 0
     first_error: str = ""
@@ -368,14 +378,36 @@ def _finish(where: str, tally: _Tally, stats: SourceStats, warn: Warn) -> None:
         )
 
 
-PIECE = 8 * 1024 * 1024  # a JSON lines file larger than this is read in pieces of this size
+PIECE = 2 * 1024 * 1024  # a log or JSON lines file larger than this is read in pieces of this size
 
 
-def _pieces(path: str, tally: _Tally) -> Generator[bytes, None, None]:
-    """A file's bytes, gunzipped: whole, as one piece; but a file of JSON lines (an export of
-    events, one a line) larger than ``PIECE`` in pieces of about ``PIECE`` bytes cut at line
-    ends, so that memory follows the piece (about twice it), not the file. Read in pieces,
-    the lines of each piece are added to ``tally.lines`` once it has been handled."""
+@dataclass(frozen=True)
+class _Cut:
+    """How a large file is cut into pieces that each read as a file: after a line (JSON
+    lines), or at the comma between two records of a log, each piece then made a whole
+    ``{"Records":[...]}`` again (``head`` before all but the first, ``tail`` after all but
+    the last)."""
+
+    separator: bytes
+    keep: int  # bytes of the separator that stay with the piece before the cut
+    head: bytes = b""
+    tail: bytes = b""
+    unit: str = "lines"
+
+
+def _cut_of(head: bytes) -> _Cut | None:
+    """How to cut a file that starts with ``head``: a log or JSON lines; ``None``: read whole."""
+    separator = log_separator(head)
+    if separator is not None:
+        return _Cut(separator, 0, b'{"Records":[', b"]}", "records")
+    return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
+
+
+def _pieces(path: str, tally: _Tally) -> Generator[bytes | bytearray, None, None]:
+    """A file's bytes, gunzipped: whole, as one piece; but a log or a file of JSON lines
+    larger than ``PIECE`` in pieces of about ``PIECE`` bytes (``_cut``), so that memory
+    follows the piece, not the file; ``tally.unit`` then says what the pieces are cut
+    between."""
     # Unbuffered: a whole read is then one buffer of the file's size (a buffered reader
     # that has read the magic joins chunks, holding the file twice).
     with open(path, "rb", buffering=0) as file:  # noqa: PTH123 - paths stay str (small)
@@ -385,23 +417,37 @@ def _pieces(path: str, tally: _Tally) -> Generator[bytes, None, None]:
             stream: Any = _GzipStream(fileobj=file) if zipped else file
             try:
                 data = stream.read(PIECE)
-                if is_json_lines(data[: data.rfind(b"\n")]):
-                    while True:
-                        cut = data.rfind(b"\n") + 1
-                        if cut:
-                            piece, data = data[:cut], data[cut:]
-                            yield piece
-                            tally.lines += piece.count(b"\n")
-                            del piece
-                        block = stream.read(PIECE)
-                        if not block:
-                            break
-                        data += block
-                    if data.strip():
-                        yield data
+                cut = _cut_of(data)
+                if cut is not None:
+                    tally.unit = cut.unit
+                    buffer = bytearray(data)
+                    del data
+                    yield from _cut(stream, buffer, cut)
                     return
             except _GZIP_ERRORS as exc:
                 raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
             del data
             file.seek(0)
-        yield decompress_log(file.read())  # whole: any log file CloudTrail writes
+        yield decompress_log(file.read())  # whole: any other file
+
+
+def _cut(stream: Any, buffer: bytearray, cut: _Cut) -> Generator[bytearray, None, None]:
+    """The pieces of a large file (``_Cut``) from its first ``PIECE`` bytes, ``buffer``, on.
+    Every piece is ``buffer``, cut and then refilled in place (no fresh pages to fault in
+    for each piece): a piece is read before the next is asked for, and not kept."""
+    while True:
+        at = buffer.rfind(cut.separator)
+        if at > 0:
+            rest = buffer[at + 1 :]
+            del buffer[at + cut.keep :]
+            buffer += cut.tail
+            yield buffer
+            buffer[:] = cut.head
+            buffer += rest
+            del rest
+        block = stream.read(PIECE)
+        if not block:
+            break
+        buffer += block
+    if buffer.strip():
+        yield buffer

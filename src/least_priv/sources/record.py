@@ -82,7 +82,7 @@ def _identity(text: bytes) -> Identity | None:
     return found
 
 
-def decode_call(raw: bytes) -> ApiCall | None:
+def decode_call(raw: bytes | bytearray) -> ApiCall | None:
     """The call of one record's JSON bytes, or ``None`` (parse it whole instead)."""
     try:
         record = _DECODE(raw)

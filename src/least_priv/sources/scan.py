@@ -29,7 +29,7 @@ from least_priv.sources.record import decode_call
 try:  # a JSON parser about twice as fast as the standard one, when installed
     import orjson
 
-    _FAST_LOADS: Callable[[bytes], Any] | None = orjson.loads
+    _FAST_LOADS: Callable[[bytes | bytearray], Any] | None = orjson.loads
     _FAST_DUMPS: Callable[[object], bytes] | None = orjson.dumps
     _FAST_ERROR: type[Exception] = orjson.JSONDecodeError
 except (
@@ -43,7 +43,7 @@ _HEAD = re.compile(rb'\s*\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes | bytearray) -> Any:
     """JSON from UTF-8 bytes: the fast parser, else (big numbers, odd input) the standard one."""
     if _FAST_LOADS is not None:
         try:
@@ -74,7 +74,7 @@ def needle_of(principal: Principal) -> bytes | None:
     return found.encode() if found.lower() == principal.name else principal.name.encode()
 
 
-def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
+def _first(data: bytes | bytearray, needle: bytes) -> tuple[bytes | bytearray, bytes, int]:
     """Where ``needle`` first is in ``data``, in its case or (failing that) any case: the
     buffer and needle to go on searching with (``data`` or its lower-case copy, same
     length) and the position, -1 if nowhere."""
@@ -85,13 +85,15 @@ def _first(data: bytes, needle: bytes) -> tuple[bytes, bytes, int]:
     return lowered, needle, lowered.find(needle)
 
 
-def candidate_records(data: bytes, needle: bytes) -> tuple[list[Any], int] | None:
+def candidate_records(data: bytes | bytearray, needle: bytes) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, as calls or parsed records (for
     ``parse_event`` to accept or name what is wrong), and how many records were skipped
     unparsed; ``None`` when the file must be parsed whole (no layout ``_layout`` can read,
     or a record that does not parse alone)."""
     haystack, needle, at = _first(data, needle)
     layout = _layout(data)
+    if layout is None and _HEAD.match(data):
+        return None  # a log cut short (or oddly spaced): parsed, so that it is reported
     if at < 0:
         if layout is not None:
             return [], layout.count(data)
@@ -127,18 +129,29 @@ class _Layout:
     separator: bytes
     lines: int = 0  # JSON lines: how many (counted to find the layout); 0: a log's records
 
-    def count(self, data: bytes) -> int:
+    def count(self, data: bytes | bytearray) -> int:
         """How many records the file holds."""
         return self.lines or data.count(self.separator, self.first, self.stop) + 1
 
 
-def _layout(data: bytes) -> _Layout | None:
-    """A log file's layout: ``{"Records":[...]}`` (``_records_layout``) or JSON lines
-    (``_lines_layout``); ``None`` for any other."""
-    return _records_layout(data) or _lines_layout(data)
+def _layout(data: bytes | bytearray) -> _Layout | None:
+    """A log file's layout: ``{"Records":[...]}`` (``_records_layout``; closed, not cut
+    short) or JSON lines (``_lines_layout``); ``None`` for any other."""
+    layout = _records_layout(data)
+    if layout is None:
+        return _lines_layout(data)
+    return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
 
 
-def _records_layout(data: bytes) -> _Layout | None:
+def _stop(data: bytes | bytearray, first: int) -> int:
+    """Where ``data`` ends, trailing whitespace aside (not before ``first``)."""
+    stop = len(data)
+    while stop > first and data[stop - 1] in _SPACE:
+        stop -= 1
+    return stop
+
+
+def _records_layout(data: bytes | bytearray) -> _Layout | None:
     """Where a log file's first record starts, and the bytes that separate its records
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
     of the next record, with the whitespace between the first two records)."""
@@ -153,7 +166,16 @@ def _records_layout(data: bytes) -> _Layout | None:
     comma = data.rfind(b",", first, brace) if brace >= 0 else -1
     if comma < 0 or data[comma + 1 : brace].strip() or data[brace + 1 : second].strip():
         return None
-    return _Layout(first, len(data), data[comma : second + len(key)])
+    return _Layout(first, len(data), bytes(data[comma : second + len(key)]))
+
+
+def log_separator(head: bytes) -> bytes | None:
+    """The bytes between the records of a ``{"Records":[...]}`` log, from its first two
+    records in ``head`` (a file's first bytes); ``None`` for another layout, or one record."""
+    layout = _records_layout(head)
+    if layout is None or head.find(layout.separator, layout.first) < 0:
+        return None
+    return layout.separator
 
 
 def is_json_lines(head: bytes) -> bool:
@@ -165,7 +187,7 @@ _START = re.compile(rb"\s*\{")
 _SPACE = b" \t\r\n"
 
 
-def _lines_layout(data: bytes) -> _Layout | None:
+def _lines_layout(data: bytes | bytearray) -> _Layout | None:
     """JSON lines (an export of events, one a line): every line from the first to the last
     starts with ``{`` and ends with ``}`` (no blank, indented, continued or cut line) and the
     first line is a whole event (an object with ``eventSource``, as ``local`` takes one). A
@@ -174,9 +196,8 @@ def _lines_layout(data: bytes) -> _Layout | None:
     head = _START.match(data)
     if head is None:
         return None
-    first, stop = head.end() - 1, len(data)
-    while stop > first and data[stop - 1] in _SPACE:
-        stop -= 1
+    first = head.end() - 1
+    stop = _stop(data, first)
     end = data.find(b"\n", first, stop)
     lines = data.count(b"\n", first, stop) + 1
     if data.count(b"\n{", first, stop) != lines - 1:
@@ -194,7 +215,7 @@ def _lines_layout(data: bytes) -> _Layout | None:
     return _Layout(first, stop, b"\n", lines=lines) if event else None
 
 
-def _record(raw: bytes, last: bool) -> Any:
+def _record(raw: bytes | bytearray, last: bool) -> Any:
     """One record from its bytes, as a call (``record.decode_call``) or else parsed; the
     last one still carries the file's closing ``]}``."""
     if last:
