@@ -82,10 +82,18 @@ def _write(folder: Path, name: str, text: str | bytes) -> None:
         "lookup-events",
         "single",
         "list",
+        "sorted-keys",
+        "sorted-keys-without-principal",
     ],
 )
 def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, reference: Any) -> None:
     records = _records()
+    # Keys sorted (as exporters and ``jq -S`` write them): records need not share a first key.
+    sorted_records = [
+        dict(r, **({"additionalEventData": {"x": 1}} if i % 2 else {}))
+        for i, r in enumerate(records)
+    ]
+    others = [r for r in sorted_records if r["userIdentity"]["arn"] == OTHER["arn"]]
     texts = {
         "compact": json.dumps({"Records": records}, separators=(",", ":")),
         "no-event-version": json.dumps({"Records": [{k: v for k, v in r.items() if k != "eventVersion"} for r in records]}),
@@ -96,8 +104,12 @@ def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, refere
         "lookup-events": json.dumps({"Events": [{"CloudTrailEvent": json.dumps(r)} for r in records]}),
         "single": json.dumps(records[0]),
         "list": json.dumps(records),
+        "sorted-keys": json.dumps({"Records": sorted_records}, sort_keys=True, indent=1),
+        "sorted-keys-without-principal": json.dumps({"Records": others}, sort_keys=True),
     }  # fmt: skip
     _write(tmp_path / "logs", "file.json.gz", texts[layout])
+    if layout == "sorted-keys-without-principal":  # and a file with the principal's events
+        _write(tmp_path / "logs", "mine.json", texts["compact"])
     fast, plain = _both(tmp_path / "logs", reference)
     _same(fast, plain)
     assert fast.report["actions"]
@@ -257,6 +269,7 @@ def test_the_example_and_the_real_corpus_give_the_plain_policy(
         fast, plain = _both(corpus, reference, principal)
         assert fast.texts == plain.texts, principal
         assert fast.report["actions"] == plain.report["actions"], principal
+        assert fast.report["events"] == plain.report["events"], principal
 
 
 def _copies(tmp_path: Path, count: int) -> Path:

@@ -187,6 +187,7 @@ class LocalSource:
         there with a warning (the events before it stay)."""
         tally = _Tally()
         pieces = _pieces(path, tally)
+        native = _delivered_in(path)
         try:
             while True:
                 try:
@@ -194,7 +195,7 @@ class LocalSource:
                     if piece is None:
                         break
                     unread = self.stats.records_unread
-                    records = self._records(piece)
+                    records = self._records(piece, native)
                     if tally.unit == "lines":
                         tally.done += piece.count(b"\n")
                     elif tally.unit:  # a log: the records parsed and those skipped unread
@@ -264,10 +265,10 @@ class LocalSource:
             what = " holds no CloudTrail events ("
         raise InputError(f"--source {self.path}{what}{first['reason']}); {fix}")
 
-    def _records(self, data: bytes | bytearray) -> list[Any]:
+    def _records(self, data: bytes | bytearray, native: bool) -> list[Any]:
         try:
             if self.needle is not None:
-                found = candidate_records(data, self.needle)
+                found = candidate_records(data, self.needle, native)
                 if found is not None:
                     self.stats.records_unread += found[1]
                     return found[0]

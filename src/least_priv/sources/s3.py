@@ -33,7 +33,13 @@ from least_priv.core.select import Window
 from least_priv.errors import SourceError, UsageError
 from least_priv.sources.aws import error_code, error_message, is_denied, translate
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.delivery import DELIVERY_MARGIN, may_hold_window, outside, utc
+from least_priv.sources.delivery import (
+    DELIVERY_MARGIN,
+    delivered_at,
+    may_hold_window,
+    outside,
+    utc,
+)
 from least_priv.sources.local import (
     FileFormatError,
     calls_of_records,
@@ -371,7 +377,8 @@ class S3Source:
             return _Object(key, reason=_GONE)
         try:
             text = decompress_log(data)
-            found = candidate_records(text, self.needle) if self.needle else None
+            native = delivered_at(key.rsplit("/", 1)[-1]) is not None
+            found = candidate_records(text, self.needle, native) if self.needle else None
             if found is not None:
                 return _Object(key, len(data), found[0], unread=found[1])
             return _Object(key, len(data), parse_log_bytes(text))

@@ -10,8 +10,10 @@ record, which then fail to parse alone and make the file be parsed whole). The s
 with whitespace around the separators (``json.dumps`` with its defaults or an indent): the
 bytes between the first two records are taken as the file's separator. JSON lines (an
 export, one event a line) are split at the line breaks, which JSON escapes inside strings.
-Every other layout is parsed whole. The skip is exact: the analysis would drop those
-records anyway.
+Every other layout is parsed whole, and so is a log cut short (so that it is reported) or,
+in a file CloudTrail did not write, one whose records do not all start with the first one's
+key (so that the records are counted right). The skip is exact: the analysis would drop
+those records anyway.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ except (
 # whitespace allowed between tokens.
 _HEAD = re.compile(rb'\s*\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
+_FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
 
 
 def loads(data: bytes | bytearray) -> Any:
@@ -85,13 +88,16 @@ def _first(data: bytes | bytearray, needle: bytes) -> tuple[bytes | bytearray, b
     return lowered, needle, lowered.find(needle)
 
 
-def candidate_records(data: bytes | bytearray, needle: bytes) -> tuple[list[Any], int] | None:
+def candidate_records(
+    data: bytes | bytearray, needle: bytes, native: bool = False
+) -> tuple[list[Any], int] | None:
     """The records of a file that hold ``needle``, as calls or parsed records (for
     ``parse_event`` to accept or name what is wrong), and how many records were skipped
     unparsed; ``None`` when the file must be parsed whole (no layout ``_layout`` can read,
-    or a record that does not parse alone)."""
+    or a record that does not parse alone). ``native``: a log file CloudTrail wrote, by its
+    name (``_records_layout``)."""
     haystack, needle, at = _first(data, needle)
-    layout = _layout(data)
+    layout = _layout(data, native)
     if layout is None and _HEAD.match(data):
         return None  # a log cut short (or oddly spaced): parsed, so that it is reported
     if at < 0:
@@ -134,10 +140,10 @@ class _Layout:
         return self.lines or data.count(self.separator, self.first, self.stop) + 1
 
 
-def _layout(data: bytes | bytearray) -> _Layout | None:
+def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     """A log file's layout: ``{"Records":[...]}`` (``_records_layout``; closed, not cut
     short) or JSON lines (``_lines_layout``); ``None`` for any other."""
-    layout = _records_layout(data)
+    layout = _records_layout(data, native)
     if layout is None:
         return _lines_layout(data)
     return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
@@ -151,22 +157,33 @@ def _stop(data: bytes | bytearray, first: int) -> int:
     return stop
 
 
-def _records_layout(data: bytes | bytearray) -> _Layout | None:
+def _records_layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     """Where a log file's first record starts, and the bytes that separate its records
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
-    of the next record, with the whitespace between the first two records)."""
+    of the next record, with the whitespace between the first two records). ``native``: a
+    file CloudTrail wrote (by its name), which starts every record with eventVersion."""
     head = _HEAD.match(data)
     if head is None:
         return None
     first, key = head.start(1), head.group(2)
     second = data.find(key, head.end())
     if second < 0:
-        return _Layout(first, len(data), b",{" + key)  # one record
-    brace = data.rfind(b"{", first, second)
-    comma = data.rfind(b",", first, brace) if brace >= 0 else -1
-    if comma < 0 or data[comma + 1 : brace].strip() or data[brace + 1 : second].strip():
-        return None
-    return _Layout(first, len(data), bytes(data[comma : second + len(key)]))
+        layout, end = _Layout(first, len(data), b",{" + key), len(data)  # one record
+    else:
+        brace = data.rfind(b"{", first, second)
+        end = data.rfind(b",", first, brace) if brace >= 0 else -1
+        if end < 0 or data[end + 1 : brace].strip() or data[brace + 1 : second].strip():
+            return None
+        layout = _Layout(first, len(data), bytes(data[end : second + len(key)]))
+    # In a file CloudTrail did not write (an export, a test corpus), records need not all
+    # start with the same key (keys sorted, some records with fields others lack): then
+    # the separators would miscount them. Each record holds one eventVersion (or, from a
+    # generator that leaves it out, the first record's first key): count that instead.
+    if not (native and key == _FIRST_KEY):
+        once = _FIRST_KEY if data.find(_FIRST_KEY, first, end) >= 0 else key
+        if data.count(once, first) != layout.count(data):
+            return None
+    return layout
 
 
 def log_separator(head: bytes) -> bytes | None:
