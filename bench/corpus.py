@@ -256,6 +256,41 @@ def build(spec: Spec, cache: Path = CACHE, workers: int | None = None) -> dict[s
     return {**manifest, "logs": str(folder / "logs")}
 
 
+def one_log(manifest: dict[str, Any], cache: Path = CACHE) -> dict[str, Any]:
+    """The records of a built corpus (``manifest``) in one gzipped ``{"Records":[...]}`` log,
+    as an export or a merge of a trail writes them (in path order), into
+    ``cache/<name>-one-log/logs/export.json.gz`` unless built from the same corpus already;
+    its manifest, as ``build``'s."""
+    folder = cache / f"{Path(manifest['logs']).parent.name}-one-log"
+    manifest_path = folder / "manifest.json"
+    if manifest_path.is_file():
+        found = json.loads(manifest_path.read_text())
+        if found.get("params") == manifest["params"]:
+            return {**found, "logs": str(folder / "logs")}
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "logs").mkdir(parents=True)
+    target = folder / "logs" / "export.json.gz"
+    head, tail = b'{"Records":[', b"]}"
+    raw = len(head) + len(tail)
+    with gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as out:
+        out.write(head)
+        for index, path in enumerate(sorted(Path(manifest["logs"]).rglob("*.json.gz"))):
+            data = gzip.decompress(path.read_bytes())
+            assert data.startswith(head), path
+            assert data.endswith(tail), path
+            records = (b"," if index else b"") + data[len(head) : -len(tail)]
+            raw += out.write(records)
+        out.write(tail)
+    one = {
+        **{k: v for k, v in manifest.items() if k != "logs"},
+        "files": 1,
+        "compressed_bytes": target.stat().st_size,
+        "uncompressed_bytes": raw,
+    }
+    manifest_path.write_text(json.dumps(one, indent=2) + "\n")
+    return {**one, "logs": str(folder / "logs")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", type=int, default=200_000)

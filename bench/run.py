@@ -311,6 +311,23 @@ def layout(
     )
 
 
+def one_file(
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, policy: dict[str, bytes]
+) -> None:
+    """The main corpus's records in one gzipped log (an export, a merged trail): read in
+    pieces, so its memory follows the piece, not the file; the policy must equal the plain
+    path's and the folder's. One file is read by one process."""
+    main = corpora["main"]["name"]
+    one = {**corpus.one_log(corpora["main"]), "name": f"{main} in one gzipped log"}
+    log(f"corpus {one['name']}: 1 file, {one['compressed_bytes']:,} bytes")
+    cores = len(os.sched_getaffinity(0))
+    fast = run_least_priv(results, one, f"{cores} cores", repeat=sizes.repeat)
+    plain = run_least_priv(results, one, "plain (LEAST_PRIV_PLAIN=1)", plain=True)
+    name = one["name"]
+    results.checks.append((f"{name}: policy == plain path", bool(fast) and fast == plain))
+    results.checks.append((f"{name}: policy == {main}'s", bool(fast) and fast == policy))
+
+
 def real_corpus(results: Results) -> None:
     """The real CloudTrail corpus beside the project, read in place: least-priv on all
     cores, on one and on the plain path, for the corpus's busiest principal and for
@@ -683,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     results = Results()
     policies = {key: scenario(results, corpora[key], sizes, exe) for key in ("main", "uniform")}
     layout(results, corpora, sizes, policies["main"])
+    one_file(results, corpora, sizes, policies["main"])
     real_corpus(results)
     growth(results, corpora, sizes, exe)
     windowed(results, corpora, sizes, exe)
