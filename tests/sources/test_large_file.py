@@ -127,20 +127,29 @@ def test_a_record_longer_than_a_piece_is_read_whole(
     assert source.stats.records + source.stats.records_unread == 31
 
 
+def _read_in_small_pieces(
+    path: Path, monkeypatch: pytest.MonkeyPatch, unit: str
+) -> tuple[list[Any], list[str], int]:
+    """The calls of a file read in 8 KB pieces that ends early with one warning, the
+    warning, and the line or record it says the rest is left out from."""
+    monkeypatch.setattr(local, "PIECE", 8 * 1024)
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    warnings: list[str] = []
+    calls = list(source.calls(warnings.append))
+    assert source.stats.files_read == 1
+    assert len(warnings) == 1
+    start = int(warnings[0].split(f"its {unit} from ")[1].split(" on")[0].replace(",", ""))
+    return calls, warnings, start
+
+
 def test_a_broken_line_past_the_first_piece_keeps_what_came_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = _lines(300)
     lines[250] = lines[250][:40]  # cut short: not JSON
     path = _write(tmp_path / "export.jsonl", lines, zipped=False)
-    monkeypatch.setattr(local, "PIECE", 8 * 1024)
-    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
-    warnings: list[str] = []
-    calls = list(source.calls(warnings.append))
+    calls, warnings, start = _read_in_small_pieces(path, monkeypatch, "lines")
     assert 0 < len(calls) < 100
-    assert source.stats.files_read == 1
-    assert len(warnings) == 1
-    start = int(warnings[0].split("its lines from ")[1].split(" on")[0].replace(",", ""))
     assert 1 < start <= 251  # the piece holding line 251 (the broken one) is left out
     broken = int(warnings[0].split("broken at line ")[1].split(" ")[0])
     assert start + broken - 1 == 251  # counted from the piece's first line
@@ -154,14 +163,7 @@ def test_a_broken_record_past_the_first_piece_keeps_what_came_before(
     at = text.index('"eventID":"p-252"')  # in the 253rd record, far past the first piece
     path = tmp_path / "big.json"
     path.write_text(text[:at] + text[at + 5 :])  # not JSON there
-    monkeypatch.setattr(local, "PIECE", 8 * 1024)
-    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
-    warnings: list[str] = []
-    calls = list(source.calls(warnings.append))
-    assert 0 < len(calls) < 100
-    assert source.stats.files_read == 1
-    assert len(warnings) == 1
-    start = int(warnings[0].split("its records from ")[1].split(" on")[0].replace(",", ""))
+    calls, _, start = _read_in_small_pieces(path, monkeypatch, "records")
     assert 1 < start <= 253  # the piece holding record 253 is left out
     assert {c.event_id for c in calls} == {f"p-{n}" for n in range(0, start - 1, 3)}
 
@@ -172,12 +174,7 @@ def test_a_log_cut_short_after_the_first_piece_keeps_what_came_before(
     text = _log(_lines(300), "compact")
     path = tmp_path / "big.json"
     path.write_text(text[: len(text) * 2 // 3])  # a copy that stopped short
-    monkeypatch.setattr(local, "PIECE", 8 * 1024)
-    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
-    warnings: list[str] = []
-    calls = list(source.calls(warnings.append))
-    assert len(warnings) == 1
-    start = int(warnings[0].split("its records from ")[1].split(" on")[0].replace(",", ""))
+    calls, warnings, start = _read_in_small_pieces(path, monkeypatch, "records")
     assert 100 < start <= 200  # the file stops in its 200th record
     assert {c.event_id for c in calls} == {f"p-{n}" for n in range(0, start - 1, 3)}
     assert warnings[0].endswith("(one of the next is not JSON: was the file cut short?)")
