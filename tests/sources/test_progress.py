@@ -4,6 +4,7 @@ says nothing."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,21 @@ def test_a_source_without_files_says_events_and_what_it_is_doing() -> None:
         "lookup-events: 1,234 events read (37 requests) in 16 s",
         "logs/: 3 files, 15 events read in 32 s",
     ]
+
+
+def test_one_large_file_reports_its_events_piece_by_piece(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from least_priv.sources import local
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    records = [dict(r, eventID=f"{n}-{i}") for n in range(60) for i, r in enumerate(_records())]
+    (folder / "export.json").write_text(json.dumps({"Records": records}))
+    monkeypatch.setattr(local, "PIECE", 8 * 1024)  # about 20 pieces
+    lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS / 2)
+    assert len(lines) >= 3, "one file read in pieces must report while it is read"
+    counts = [int(re.findall(r"([\d,]+) events read", line)[0].replace(",", "")) for line in lines]
+    assert counts == sorted(counts)
+    assert 0 < counts[0] < len(records)
+    assert " files, " not in lines[0]  # no file finished yet

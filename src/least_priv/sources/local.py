@@ -217,6 +217,8 @@ class LocalSource:
                     break
                 tally.pieces += 1
                 yield from _calls(records, self.stats, tally)
+                if tally.unit:  # read in pieces: a long read of one file says how far it is
+                    self.stats.tell()
         finally:
             pieces.close()
         _finish(path, tally, self.stats, warn)
