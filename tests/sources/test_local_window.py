@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from least_priv.app import run
 from least_priv.config import Settings
 from least_priv.core.select import Window, parse_principal
+from least_priv.sources.delivery import delivered_at
 from least_priv.sources.local import LocalSource
 from tests.conftest import ROLE_ARN, record
 
@@ -118,3 +121,17 @@ def test_files_that_are_no_logs_beside_them_are_still_reported(tmp_path: Path) -
         f"skipped {tmp_path}/README.md",
     ]
     assert source.stats.files_skipped[0]["file"] == str(tmp_path / "README.md")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text("0123456789", min_size=12, max_size=12)
+    | st.datetimes(datetime(1000, 1, 1)).map(lambda moment: moment.strftime("%Y%m%d%H%M"))
+)
+def test_a_delivery_minute_is_read_as_strptime_reads_it(digits: str) -> None:
+    stamp = f"{digits[:8]}T{digits[8:]}Z"
+    try:
+        expected = datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    except ValueError:
+        expected = None
+    assert delivered_at(f"{DAY}/111122223333_CloudTrail_us-east-1_{stamp}_Ab.json.gz") == expected

@@ -25,9 +25,13 @@ def delivered_at(key: str) -> datetime | None:
     found = _STAMP.search(key)
     if not found:
         return None
+    stamp = found.group(1)  # yyyymmddThhmmZ, digits checked: read in place (strptime is slow)
     try:
-        return datetime.strptime(found.group(1), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
-    except ValueError:
+        return datetime(
+            int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[9:11]), int(stamp[11:13]),
+            tzinfo=UTC,
+        )  # fmt: skip
+    except ValueError:  # no such day or minute
         return None
 
 
