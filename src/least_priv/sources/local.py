@@ -414,24 +414,33 @@ def _pieces(path: str, tally: _Tally) -> Generator[bytes | bytearray, None, None
     # Unbuffered: a whole read is then one buffer of the file's size (a buffered reader
     # that has read the magic joins chunks, holding the file twice).
     with open(path, "rb", buffering=0) as file:  # noqa: PTH123 - paths stay str (small)
-        zipped = file.read(2) == _GZIP_MAGIC
-        file.seek(0)
-        if os.fstat(file.fileno()).st_size * (9 if zipped else 1) > PIECE:
-            stream: Any = _GzipStream(fileobj=file) if zipped else file
-            try:
-                data = stream.read(PIECE)
-                cut = _cut_of(data)
-                if cut is not None:
-                    tally.unit = cut.unit
-                    buffer = bytearray(data)
-                    del data
-                    yield from _cut(stream, buffer, cut)
-                    return
-            except _GZIP_ERRORS as exc:
-                raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
-            del data
+        size = os.fstat(file.fileno()).st_size
+        if size * 9 > PIECE:  # large, or large once gunzipped
+            zipped = file.read(2) == _GZIP_MAGIC
             file.seek(0)
+            if size * (9 if zipped else 1) > PIECE:
+                yield from _large(file, zipped, tally)
+                return
         yield decompress_log(file.read())  # whole: any other file
+
+
+def _large(file: Any, zipped: bool, tally: _Tally) -> Generator[bytes | bytearray, None, None]:
+    """A large file's bytes: in pieces (``_cut``) when it is a log or JSON lines, else whole."""
+    stream: Any = _GzipStream(fileobj=file) if zipped else file
+    try:
+        data = stream.read(PIECE)
+        cut = _cut_of(data)
+        if cut is not None:
+            tally.unit = cut.unit
+            buffer = bytearray(data)
+            del data
+            yield from _cut(stream, buffer, cut)
+            return
+    except _GZIP_ERRORS as exc:
+        raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
+    del data
+    file.seek(0)
+    yield decompress_log(file.read())
 
 
 def _cut(stream: Any, buffer: bytearray, cut: _Cut) -> Generator[bytearray, None, None]:
