@@ -327,9 +327,9 @@ def _walk(folder: str, stats: SourceStats, unlisted: list[tuple[str, str]]) -> l
 
 @dataclass
 class _Tally:
-    """What one file's records came to: pieces read (and, read in pieces, the lines or
-    records of those handed out: ``_pieces`` counts them), records, valid events, and the
-    first error."""
+    """What one file's records came to: pieces read (and, read in pieces, what they were
+    cut between and how many of those the pieces handled held), records, valid events, and
+    the first error."""
 
     pieces: int = 0
     done: int = 0  # read in pieces: the lines or records handled (for a warning)
