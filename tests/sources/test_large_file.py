@@ -52,8 +52,28 @@ def _log(lines: list[str], layout: str) -> str:
     return json.dumps({"Records": [json.loads(line) for line in lines]}, **LAYOUTS[layout])
 
 
+def _lookup_events(lines: list[str], indent: int | None) -> str:
+    """Saved LookupEvents responses as the AWS CLI writes them (``aws cloudtrail
+    lookup-events > events.json``: every page's events in one document, indented by 4)."""
+    events = []
+    for line in lines:
+        rec = json.loads(line)
+        events.append({
+            "EventId": rec["eventID"], "EventName": rec["eventName"], "ReadOnly": "true",
+            "EventTime": rec["eventTime"], "EventSource": rec["eventSource"],
+            "Username": rec["userIdentity"]["arn"].rsplit("/", 1)[-1], "Resources": [],
+            "CloudTrailEvent": line,
+        })  # fmt: skip
+    return json.dumps({"Events": events, "NextToken": "eyJ0b2tlbiI6IDF9"}, indent=indent)
+
+
 def _write(path: Path, lines: list[str], zipped: bool, layout: str = "lines") -> Path:
-    text = "\n".join(lines) + "\n" if layout == "lines" else _log(lines, layout)
+    if layout == "lines":
+        text = "\n".join(lines) + "\n"
+    elif layout.startswith("lookup-events"):
+        text = _lookup_events(lines, None if layout.endswith("compact") else 4)
+    else:
+        text = _log(lines, layout)
     data = text.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(data, mtime=0) if zipped else data)
@@ -70,7 +90,7 @@ def _report(folder: Path, reference: Any, plain: bool = False) -> Any:
     return outcome, warnings
 
 
-@pytest.mark.parametrize("layout", ["lines", *LAYOUTS])
+@pytest.mark.parametrize("layout", ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact"])
 @pytest.mark.parametrize("zipped", [False, True])
 @pytest.mark.parametrize("plain", [False, True])
 def test_pieces_give_the_whole_reads_result(
@@ -94,11 +114,12 @@ def test_pieces_give_the_whole_reads_result(
     assert piece_warnings == whole_warnings == []
 
 
-@pytest.mark.parametrize("layout", ["lines", "compact"])
+@pytest.mark.parametrize("layout", ["lines", "compact", "lookup-events"])
 def test_memory_follows_the_piece_not_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
-    path = _write(tmp_path / "export.json", _lines(3000), zipped=False, layout=layout)
+    events = 9000 if layout == "lookup-events" else 3000  # each piece parsed whole: more room
+    path = _write(tmp_path / "export.json", _lines(events), zipped=False, layout=layout)
     size = path.stat().st_size
     monkeypatch.setattr(local, "PIECE", 64 * 1024)
     source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
@@ -106,8 +127,9 @@ def test_memory_follows_the_piece_not_the_file(
     calls = sum(1 for _ in source.calls(pytest.fail))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert calls == 1000
-    assert source.stats.records_unread == 2000
+    read = events if layout == "lookup-events" else events // 3  # LookupEvents: not pre-filtered
+    assert calls == read
+    assert source.stats.records_unread == events - read
     assert peak < size / 3  # whole, the file's bytes alone are ``size``
 
 

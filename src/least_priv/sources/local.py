@@ -2,7 +2,8 @@
 JSON lines of events, and saved LookupEvents responses; folders are read recursively.
 
 Files are read one at a time, so memory follows the largest file, not the number of files;
-a large log or file of JSON lines is read in pieces, so memory follows the piece.
+a large log, LookupEvents responses or file of JSON lines is read in pieces, so memory
+follows the piece.
 Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
@@ -387,8 +388,9 @@ PIECE = 2 * 1024 * 1024  # a log or JSON lines file larger than this is read in 
 @dataclass(frozen=True)
 class _Cut:
     """How a large file is cut into pieces that each read as a file: after a line (JSON
-    lines), or at the comma between two records of a log, each piece then made a whole
-    ``{"Records":[...]}`` again (``head`` before all but the first, ``tail`` after all but
+    lines), or at the comma between two records of a log (or two events of saved
+    LookupEvents responses), each piece then made a whole ``{"Records":[...]}`` (or
+    ``{"Events":[...]}``) again (``head`` before all but the first, ``tail`` after all but
     the last)."""
 
     separator: bytes
@@ -399,10 +401,12 @@ class _Cut:
 
 
 def _cut_of(head: bytes) -> _Cut | None:
-    """How to cut a file that starts with ``head``: a log or JSON lines; ``None``: read whole."""
-    separator = log_separator(head)
-    if separator is not None:
-        return _Cut(separator, 0, b'{"Records":[', b"]}", "records")
+    """How to cut a file that starts with ``head``: a log, LookupEvents responses or JSON
+    lines; ``None``: read whole."""
+    found = log_separator(head)
+    if found is not None:
+        opening, separator = found
+        return _Cut(separator, 0, opening, b"]}", "records")
     return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
 
 

@@ -40,8 +40,13 @@ except (
     _FAST_LOADS, _FAST_DUMPS, _FAST_ERROR = None, None, ValueError
 
 # A log file's head, up to its first record's first key (CloudTrail's: eventVersion);
-# whitespace allowed between tokens.
-_HEAD = re.compile(rb'\s*\{\s*"Records"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
+# whitespace allowed between tokens. Saved LookupEvents responses list their events the same
+# way, under "Events" (each with the record as a JSON string: cut, never pre-filtered).
+_HEADS = {
+    name: re.compile(rb'\s*\{\s*"' + name + rb'"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
+    for name in (b"Records", b"Events")
+}
+_HEAD = _HEADS[b"Records"]
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 _FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
 
@@ -157,12 +162,15 @@ def _stop(data: bytes | bytearray, first: int) -> int:
     return stop
 
 
-def _records_layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
+def _records_layout(
+    data: bytes | bytearray, native: bool = False, pattern: re.Pattern[bytes] = _HEAD
+) -> _Layout | None:
     """Where a log file's first record starts, and the bytes that separate its records
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
     of the next record, with the whitespace between the first two records). ``native``: a
-    file CloudTrail wrote (by its name), which starts every record with eventVersion."""
-    head = _HEAD.match(data)
+    file CloudTrail wrote (by its name), which starts every record with eventVersion.
+    ``pattern``: the head of the document (``_HEADS``)."""
+    head = pattern.match(data)
     if head is None:
         return None
     first, key = head.start(1), head.group(2)
@@ -186,13 +194,16 @@ def _records_layout(data: bytes | bytearray, native: bool = False) -> _Layout | 
     return layout
 
 
-def log_separator(head: bytes) -> bytes | None:
-    """The bytes between the records of a ``{"Records":[...]}`` log, from its first two
-    records in ``head`` (a file's first bytes); ``None`` for another layout, or one record."""
-    layout = _records_layout(head)
-    if layout is None or head.find(layout.separator, layout.first) < 0:
-        return None
-    return layout.separator
+def log_separator(head: bytes) -> tuple[bytes, bytes] | None:
+    """How the records of a ``{"Records":[...]}`` log (or the events of saved LookupEvents
+    responses, ``{"Events":[...]}``) lie, from the first two in ``head`` (a file's first
+    bytes): the document's opening up to its list, and the bytes between two of them;
+    ``None`` for another layout, or one record."""
+    for name, pattern in _HEADS.items():
+        layout = _records_layout(head, pattern=pattern)
+        if layout is not None and head.find(layout.separator, layout.first) >= 0:
+            return b'{"' + name + b'":[', layout.separator
+    return None
 
 
 def is_json_lines(head: bytes) -> bool:
