@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from least_priv.app import run
 from least_priv.config import Settings
@@ -245,3 +247,32 @@ def test_a_log_with_keys_after_its_records_is_read_in_pieces(
     source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
     assert sum(1 for _ in source.calls(pytest.fail)) == 67
     assert source.stats.records_unread == 133
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    layout=st.sampled_from(["lines", *LAYOUTS, "lookup-events", "lookup-events-compact"]),
+    events=st.integers(1, 120),
+    piece=st.integers(256, 16 * 1024),
+    zipped=st.booleans(),
+)
+def test_any_piece_size_reads_what_a_whole_read_does(
+    tmp_path_factory: pytest.TempPathFactory, layout: str, events: int, piece: int, zipped: bool
+) -> None:
+    folder = tmp_path_factory.mktemp("pieces")
+    path = _write(
+        folder / ("export.json.gz" if zipped else "export.json"), _lines(events), zipped, layout
+    )
+    needle = needle_of(parse_principal(ROLE_ARN))
+
+    def read() -> tuple[list[str], Any, list[str]]:
+        source = LocalSource(str(path), needle)
+        warnings: list[str] = []
+        ids = [call.event_id for call in source.calls(warnings.append)]
+        return ids, source.stats, warnings
+
+    whole = read()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local, "PIECE", piece)
+        assert read() == whole
+    assert whole[1].records + whole[1].records_unread == events
