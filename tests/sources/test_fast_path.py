@@ -206,10 +206,8 @@ def test_a_file_without_the_principal_is_skipped_whole_and_counted() -> None:
     assert candidate_records(data, b"github-actions-deploy") == ([], 2)
 
 
-def test_records_without_an_event_version_are_pre_filtered_too() -> None:
-    """A generator may leave eventVersion out: the records' first key separates them."""
-    records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in _records()]
-    data = json.dumps({"Records": records}).encode()
+def _assert_the_principals_three_kept(data: bytes) -> None:
+    """``_records()``'s three calls by the principal are kept, the other two skipped unread."""
     found = candidate_records(data, needle_of(parse_principal(ROLE_ARN)) or b"")
     assert found is not None
     assert [r.name for r in found[0] if isinstance(r, ApiCall)] == [
@@ -218,8 +216,55 @@ def test_records_without_an_event_version_are_pre_filtered_too() -> None:
         "TagRole",
     ]
     assert found[1] == 2
+
+
+def test_records_without_an_event_version_are_pre_filtered_too() -> None:
+    """A generator may leave eventVersion out: the records' first key separates them."""
+    records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in _records()]
+    data = json.dumps({"Records": records}).encode()
+    _assert_the_principals_three_kept(data)
     others = json.dumps({"Records": [records[1], records[4], records[1]]}).encode()
     assert candidate_records(others, b"github-actions-deploy") == ([], 3)
+
+
+@pytest.mark.parametrize("indent", [None, 4])
+@pytest.mark.parametrize("as_object", [False, True])
+def test_saved_lookup_events_are_pre_filtered_too(indent: int | None, as_object: bool) -> None:
+    """``aws cloudtrail lookup-events > events.json``: each event's record is a JSON string
+    (or, written by some tools, an object) in an item; items without the name are skipped."""
+    items = [
+        {"EventId": r["eventID"], "EventName": r["eventName"], "Username": "x",
+         "CloudTrailEvent": r if as_object else json.dumps(r)}
+        for r in _records()
+    ]  # fmt: skip
+    data = json.dumps({"Events": items}, indent=indent).encode()
+    _assert_the_principals_three_kept(data)
+
+
+def test_a_saved_lookup_event_without_its_record_is_parsed_whole() -> None:
+    items = [{"EventId": "1", "CloudTrailEvent": json.dumps(r)} for r in _records()]
+    items[0] = {"EventId": "1", "Username": "github-actions-deploy"}  # no record: parsed whole
+    data = json.dumps({"Events": items}).encode()
+    assert candidate_records(data, b"github-actions-deploy") is None
+
+
+@pytest.mark.parametrize(
+    ("after", "read"),
+    [("", True), (', "NextToken": "abc"', True), (', "n": [1, {"a": "]"}]', True),
+     (', "NextToken": ', False), (', "n" 1', False)],
+)  # fmt: skip
+def test_keys_after_the_list_are_checked_before_the_last_record_is_read(
+    after: str, read: bool
+) -> None:
+    """The last record ends the list: whatever follows it must close the document, as a
+    whole parse would find it; else the file is parsed whole (and reported)."""
+    text = json.dumps({"Records": _records()[:3]})  # the last one is the principal's
+    data = (text[:-1] + after + "}").encode()
+    found = candidate_records(data, b"github-actions-deploy")
+    assert (found is not None) is read
+    if read:
+        assert found is not None
+        assert [c.name for c in found[0]] == ["CreateVpc", "CreateBucket"]
 
 
 def test_the_principal_is_found_whatever_the_case(tmp_path: Path, reference: Any) -> None:

@@ -12,8 +12,10 @@ bytes between the first two records are taken as the file's separator. JSON line
 export, one event a line) are split at the line breaks, which JSON escapes inside strings.
 Every other layout is parsed whole, and so is a log cut short (so that it is reported) or,
 in a file CloudTrail did not write, one whose records do not all start with the first one's
-key (so that the records are counted right). The skip is exact: the analysis would drop
-those records anyway.
+key (so that the records are counted right). Saved LookupEvents responses are read the same
+way, each item a record (its CloudTrailEvent). The skip is exact: the analysis would drop
+those records anyway; so a broken record without the name is not reported (the plain path,
+``LEAST_PRIV_PLAIN=1``, parses and reports every record).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from least_priv.core.effects import dump_repr
@@ -103,7 +105,7 @@ def candidate_records(
     name (``_records_layout``)."""
     haystack, needle, at = _first(data, needle)
     layout = _layout(data, native)
-    if layout is None and _HEAD.match(data):
+    if layout is None and any(head.match(data) for head in _HEADS.values()):
         return None  # a log cut short (or oddly spaced): parsed, so that it is reported
     if at < 0:
         if layout is not None:
@@ -119,7 +121,8 @@ def candidate_records(
         start = first if start < 0 else start + 1  # after the comma or the line's end
         end = data.find(separator, at, stop)
         last = end < 0
-        record = _record(data[start : stop if last else end], last and not layout.lines)
+        raw = data[start : stop if last else end]
+        record = _record(raw, last and not layout.lines, layout.saved)
         if record is None:
             return None
         records.append(record)
@@ -139,6 +142,7 @@ class _Layout:
     stop: int
     separator: bytes
     lines: int = 0  # JSON lines: how many (counted to find the layout); 0: a log's records
+    saved: bool = False  # LookupEvents responses: each record is an item's CloudTrailEvent
 
     def count(self, data: bytes | bytearray) -> int:
         """How many records the file holds."""
@@ -148,10 +152,17 @@ class _Layout:
 def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     """A log file's layout: ``{"Records":[...]}`` (``_records_layout``; closed, not cut
     short) or JSON lines (``_lines_layout``); ``None`` for any other."""
-    layout = _records_layout(data, native)
+    layout = _records_layout(data, native) or _saved_layout(data)
     if layout is None:
         return _lines_layout(data)
     return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
+
+
+def _saved_layout(data: bytes | bytearray) -> _Layout | None:
+    """Saved LookupEvents responses (``{"Events":[...]}``) as a log whose records are the
+    items (each record a JSON string in its item's CloudTrailEvent, where the name shows)."""
+    layout = _records_layout(data, pattern=_HEADS[b"Events"])
+    return None if layout is None else replace(layout, saved=True)
 
 
 def _stop(data: bytes | bytearray, first: int) -> int:
@@ -243,22 +254,59 @@ def _lines_layout(data: bytes | bytearray) -> _Layout | None:
     return _Layout(first, stop, b"\n", lines=lines) if event else None
 
 
-def _record(raw: bytes | bytearray, last: bool) -> Any:
+def _saved_record(raw: bytes | bytearray) -> bytes | None:
+    """The record of a saved LookupEvents item (its CloudTrailEvent, a JSON string or an
+    object), as JSON bytes; ``None`` for anything else."""
+    try:
+        item = loads(raw)
+    except ValueError:
+        return None
+    event = item.get("CloudTrailEvent") if isinstance(item, dict) else None
+    if isinstance(event, str):
+        return event.encode("utf-8", "surrogatepass")
+    return _FAST_DUMPS(event) if isinstance(event, dict) and _FAST_DUMPS else None
+
+
+def _record(raw: bytes | bytearray, last: bool, saved: bool = False) -> Any:
     """One record from its bytes, as a call (``record.decode_call``) or else parsed; the
-    last one still carries the file's closing ``]}``."""
+    last one still carries the end of the document: ``]}``, or ``]`` and the keys after
+    the list (LookupEvents' ``NextToken``; ``_unclosed``). ``saved``: a LookupEvents item."""
     if last:
         raw = raw.rstrip()
-        if not raw.endswith(b"}"):
-            return None
-        raw = raw[:-1].rstrip()
-        if not raw.endswith(b"]"):
-            return None
-        raw = raw[:-1]
-    call = decode_call(raw)
+        if raw.endswith(b"}") and raw[:-1].rstrip().endswith(b"]"):  # as CloudTrail writes
+            record = _record(raw[:-1].rstrip()[:-1], False, saved)
+            if record is not None:
+                return record
+        unclosed = _unclosed(raw)
+        return None if unclosed is None else _record(unclosed, False, saved)
+    text = _saved_record(raw) if saved else raw
+    if text is None:
+        return None
+    call = decode_call(text)
     if call is not None:
         return call
     try:
-        record = loads(raw)
+        parsed = loads(text)
     except ValueError:
         return None
-    return record if isinstance(record, dict) and "eventSource" in record else None
+    return parsed if isinstance(parsed, dict) and "eventSource" in parsed else None
+
+
+def _unclosed(raw: bytes | bytearray) -> bytes | None:
+    """The first JSON value of ``raw`` when what follows it closes a document's list and
+    the document (``]``, then whole members, then ``}``); else ``None``."""
+    try:
+        text = raw.decode("utf-8")
+        _, end = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+        after = text[end:].lstrip()
+        if not after.startswith("]") or not isinstance(_members(after[1:]), dict):
+            return None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return text[:end].encode()
+
+
+def _members(text: str) -> Any:
+    """``, "key": value ... }`` (what may follow a document's list) as an object."""
+    text = text.strip()
+    return json.loads("{" + text[1:]) if text.startswith(",") else json.loads("{" + text)
