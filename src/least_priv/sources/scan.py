@@ -136,7 +136,7 @@ def candidate_records(
 class _Layout:
     """How a file's records lie: from ``first`` to ``stop``, each but the last followed by
     ``separator``; ``lines``: one a line (JSON lines, that many), else (0) a
-    ``{"Records":[...]}`` log."""
+    ``{"Records":[...]}`` log or (``saved``) LookupEvents responses."""
 
     first: int
     stop: int
@@ -150,8 +150,9 @@ class _Layout:
 
 
 def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
-    """A log file's layout: ``{"Records":[...]}`` (``_records_layout``; closed, not cut
-    short) or JSON lines (``_lines_layout``); ``None`` for any other."""
+    """A log file's layout: ``{"Records":[...]}`` (``_records_layout``) or saved
+    LookupEvents responses (``_saved_layout``), closed, not cut short; or JSON lines
+    (``_lines_layout``); ``None`` for any other."""
     layout = _records_layout(data, native) or _saved_layout(data)
     if layout is None:
         return _lines_layout(data)
