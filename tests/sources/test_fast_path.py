@@ -218,6 +218,19 @@ def _assert_the_principals_three_kept(data: bytes) -> None:
     assert found[1] == 2
 
 
+@pytest.mark.parametrize("indent", [1, 2, "\t"])
+def test_an_indented_export_with_sorted_keys_is_pre_filtered(indent: int | str) -> None:
+    """Indented, the records of the list are the only objects at their depth: the bytes
+    between two of them (comma, line break, indent, brace) part them whatever their keys."""
+    records = [
+        dict(r, **({"additionalEventData": {"x": 1}} if i % 2 else {}))
+        for i, r in enumerate(_records())
+    ]
+    _assert_the_principals_three_kept(
+        json.dumps({"Records": records}, sort_keys=True, indent=indent).encode()
+    )
+
+
 def test_records_without_an_event_version_are_pre_filtered_too() -> None:
     """A generator may leave eventVersion out: the records' first key separates them."""
     records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in _records()]

@@ -7,9 +7,11 @@ with it, only the records holding the name are parsed. CloudTrail writes a log f
 ``{"Records":[{"eventVersion":...},{"eventVersion":...}]}``: a quote inside a JSON string is
 always escaped, so ``,{"eventVersion"`` can only separate records (or objects nested in a
 record, which then fail to parse alone and make the file be parsed whole). The same holds
-with whitespace around the separators (``json.dumps`` with its defaults or an indent): the
-bytes between the first two records are taken as the file's separator. JSON lines (an
-export, one event a line) are split at the line breaks, which JSON escapes inside strings.
+with whitespace around the separators (``json.dumps`` with its defaults): the bytes between
+the first two records are taken as the file's separator. Indented, only the list's records
+start a line at its indent, so the comma, line break, indent and brace part them, whatever
+their keys. JSON lines (an export, one event a line) are split at the line breaks, which JSON
+escapes inside strings.
 Every other layout is parsed whole, and so is a log cut short (so that it is reported) or,
 in a file CloudTrail did not write, one whose records do not all start with the first one's
 key (so that the records are counted right). Saved LookupEvents responses are read the same
@@ -179,22 +181,31 @@ def _records_layout(
 ) -> _Layout | None:
     """Where a log file's first record starts, and the bytes that separate its records
     (``,{"eventVersion"`` as CloudTrail writes them: a comma, the brace and the first key
-    of the next record, with the whitespace between the first two records). ``native``: a
+    of the next record, with the whitespace between the first two records; indented, the
+    comma, line break, indent and brace). ``native``: a
     file CloudTrail wrote (by its name), which starts every record with eventVersion.
     ``pattern``: the head of the document (``_HEADS``)."""
     head = pattern.match(data)
     if head is None:
         return None
     first, key = head.start(1), head.group(2)
-    second = data.find(key, head.end())
-    if second < 0:
-        layout, end = _Layout(first, len(data), b",{" + key), len(data)  # one record
+    gap = bytes(data[data.rfind(b"[", 0, first) + 1 : first])
+    if b"\n" in gap:
+        # Indented, only the list's items start a line at its indent: the comma, line break,
+        # indent and brace part them, whatever their first key (an export's sorted keys).
+        layout = _Layout(first, len(data), b"," + gap + b"{")
+        end = data.find(layout.separator, first)
+        end = len(data) if end < 0 else end
     else:
-        brace = data.rfind(b"{", first, second)
-        end = data.rfind(b",", first, brace) if brace >= 0 else -1
-        if end < 0 or data[end + 1 : brace].strip() or data[brace + 1 : second].strip():
-            return None
-        layout = _Layout(first, len(data), bytes(data[end : second + len(key)]))
+        second = data.find(key, head.end())
+        if second < 0:
+            layout, end = _Layout(first, len(data), b",{" + key), len(data)  # one record
+        else:
+            brace = data.rfind(b"{", first, second)
+            end = data.rfind(b",", first, brace) if brace >= 0 else -1
+            if end < 0 or data[end + 1 : brace].strip() or data[brace + 1 : second].strip():
+                return None
+            layout = _Layout(first, len(data), bytes(data[end : second + len(key)]))
     # In a file CloudTrail did not write (an export, a test corpus), records need not all
     # start with the same key (keys sorted, some records with fields others lack): then
     # the separators would miscount them. Each record holds one eventVersion (or, from a
