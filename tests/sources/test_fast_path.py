@@ -218,6 +218,25 @@ def _assert_the_principals_three_kept(data: bytes) -> None:
     assert found[1] == 2
 
 
+@pytest.mark.parametrize(
+    "name", ["export.json", "111122223333_CloudTrail_us-east-1_20261120T1005Z_x.json"]
+)
+def test_records_at_no_indent_are_not_parted_by_line_breaks(
+    name: str, tmp_path: Path, reference: Any
+) -> None:
+    """``indent=0`` breaks lines without indenting: nested objects then start lines like the
+    records do, so line breaks cannot part the records (even in a file named as CloudTrail's)."""
+    records = [
+        dict(r, resources=[{"ARN": "arn:aws:s3:::a"}, {"ARN": "arn:aws:s3:::b"}])
+        for r in _records()
+    ]
+    others = [r for r in records if r["userIdentity"] == OTHER]  # none holds the name
+    _write(tmp_path / "logs", name, json.dumps({"Records": others}, indent=0))
+    _write(tmp_path / "logs", "mine.json", json.dumps({"Records": _records()}))
+    fast, plain = _both(tmp_path / "logs", reference)
+    _same(fast, plain)
+
+
 @pytest.mark.parametrize("indent", [1, 2, "\t"])
 def test_an_indented_export_with_sorted_keys_is_pre_filtered(indent: int | str) -> None:
     """Indented, the records of the list are the only objects at their depth: the bytes

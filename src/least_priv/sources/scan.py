@@ -190,7 +190,8 @@ def _records_layout(
         return None
     first, key = head.start(1), head.group(2)
     gap = bytes(data[data.rfind(b"[", 0, first) + 1 : first])
-    if b"\n" in gap:
+    _, newline, indent = gap.rpartition(b"\n")
+    if newline and indent:  # a line break, then an indent (none: nested objects too)
         # Indented, only the list's items start a line at its indent: the comma, line break,
         # indent and brace part them, whatever their first key (an export's sorted keys).
         layout = _Layout(first, len(data), b"," + gap + b"{")
