@@ -35,6 +35,12 @@ def delivered_at(key: str) -> datetime | None:
         return None
 
 
+def cloudtrail_named(key: str) -> bool:
+    """Whether a path or object key names a CloudTrail log file (delivery minute and all):
+    one CloudTrail wrote, whose records each start with eventVersion."""
+    return delivered_at(key) is not None
+
+
 def bounds(window: Window) -> tuple[datetime | None, datetime | None]:
     """The first and last delivery minutes of files that can hold ``window``'s events (the
     start's minute: a file of 10:05 may hold an event of 10:05:40)."""

@@ -29,7 +29,7 @@ from least_priv.core.event import ApiCall, EventFormatError, parse_event
 from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.delivery import bounds, delivered_at, outside, utc
+from least_priv.sources.delivery import bounds, cloudtrail_named, outside, utc
 from least_priv.sources.scan import candidate_records, is_json_lines, loads, log_separator
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
@@ -188,7 +188,7 @@ class LocalSource:
         there with a warning (the events before it stay)."""
         tally = _Tally()
         pieces = _pieces(path, tally)
-        native = _delivered_in(path)
+        native = cloudtrail_named(path)
         try:
             while True:
                 try:
@@ -231,7 +231,12 @@ class LocalSource:
             warn(f"skipped {folder}: {reason}")
         self._unlisted = []
         outside_window, files = self.stats.files_outside_window, self.files()
-        if outside_window and self.window and not self._told and not any(map(_delivered_in, files)):
+        if (
+            outside_window
+            and self.window
+            and not self._told
+            and not any(map(cloudtrail_named, files))
+        ):
             what = "log file was" if outside_window == 1 else "log files were"
             warn(
                 f"--source {self.path}: its {outside_window} {what} delivered outside the "
@@ -285,11 +290,6 @@ def _span(window: Window) -> str:
         return utc(moment).isoformat().replace("+00:00", "Z") if moment else "(open)"
 
     return f"{text(window.start)} .. {text(window.end)}"
-
-
-def _delivered_in(path: str) -> bool:
-    """Whether ``path`` is a CloudTrail log file by its name (kept: delivered in the window)."""
-    return delivered_at(path.rsplit("/", 1)[-1]) is not None
 
 
 def path_order(path: str) -> list[str]:

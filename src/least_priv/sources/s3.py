@@ -35,7 +35,7 @@ from least_priv.sources.aws import error_code, error_message, is_denied, transla
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.delivery import (
     DELIVERY_MARGIN,
-    delivered_at,
+    cloudtrail_named,
     may_hold_window,
     outside,
     utc,
@@ -377,7 +377,7 @@ class S3Source:
             return _Object(key, reason=_GONE)
         try:
             text = decompress_log(data)
-            native = delivered_at(key.rsplit("/", 1)[-1]) is not None
+            native = cloudtrail_named(key)
             found = candidate_records(text, self.needle, native) if self.needle else None
             if found is not None:
                 return _Object(key, len(data), found[0], unread=found[1])

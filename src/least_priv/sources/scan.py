@@ -45,7 +45,7 @@ except (
 
 # A log file's head, up to its first record's first key (CloudTrail's: eventVersion);
 # whitespace allowed between tokens. Saved LookupEvents responses list their events the same
-# way, under "Events" (each with the record as a JSON string: cut, never pre-filtered).
+# way, under "Events" (each item holding its record, as a JSON string, in CloudTrailEvent).
 _HEADS = {
     name: re.compile(rb'\s*\{\s*"' + name + rb'"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
     for name in (b"Records", b"Events")
@@ -321,5 +321,4 @@ def _unclosed(raw: bytes | bytearray) -> bytes | None:
 
 def _members(text: str) -> Any:
     """``, "key": value ... }`` (what may follow a document's list) as an object."""
-    text = text.strip()
-    return json.loads("{" + text[1:]) if text.startswith(",") else json.loads("{" + text)
+    return json.loads("{" + text.strip().removeprefix(","))
