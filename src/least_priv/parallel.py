@@ -9,14 +9,17 @@ folder be read again in one process, where duplicates are counted once.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
+import io
 import os
+import tempfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
@@ -147,21 +150,76 @@ def split_files(files: Sized, parts: int) -> list[list[str]]:
     return [sorted(b[1], key=path_order) for b in buckets if b[1]]
 
 
-def _unique(parts: list[bytes], counted: EventIds) -> bool:
-    """Whether the parts' sorted event ids are all distinct and none is counted already;
-    a merge of the sorted arrays, so no set of every id is ever built."""
+class IdRuns:
+    """The parts' sorted event ids (8 bytes each, a run per part), kept in a temporary file
+    until ``unique`` merges them, and read back ``piece_keys`` at a time per run (fewer with
+    many runs): the parent's memory does not grow with the events (5.3 MB at 2,000,000
+    events, a third of them the principal's). In memory when no temporary file can be
+    written."""
+
+    _MERGE_KEYS = 1 << 17  # read at once across all runs, at most (1 MB)
+
+    def __init__(self, piece_keys: int = 4096) -> None:
+        self._piece_keys = piece_keys
+        self._runs: list[tuple[int, int]] = []  # (offset, bytes)
+        self._end = 0
+        try:
+            self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        except OSError:
+            self._file = io.BytesIO()
+
+    def __enter__(self) -> IdRuns:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._file.close()
+
+    @property
+    def on_disk(self) -> int:
+        """The bytes kept in the temporary file (0: in memory)."""
+        return 0 if isinstance(self._file, io.BytesIO) else self._end
+
+    def add(self, packed: bytes) -> None:
+        """One part's ids, sorted, as ``array("Q").tobytes()``."""
+        try:
+            self._file.seek(self._end)
+            self._file.write(packed)
+            self._file.flush()
+        except OSError:  # the disk is full: go on in memory, as before the file
+            self._file.seek(0)
+            kept = self._file.read(self._end)
+            with contextlib.suppress(OSError):  # what it could not write stays unwritten
+                self._file.close()
+            self._file = io.BytesIO(kept)
+            self._file.seek(self._end)
+            self._file.write(packed)
+        self._runs.append((self._end, len(packed)))
+        self._end += len(packed)
+
+    def merged(self) -> Iterator[int]:
+        """Every id, in order (an id in two runs comes twice)."""
+        piece = 8 * max(1, min(self._piece_keys, self._MERGE_KEYS // max(1, len(self._runs))))
+        return heapq.merge(*(self._run(offset, size, piece) for offset, size in self._runs))
+
+    def _run(self, offset: int, size: int, piece: int) -> Iterator[int]:
+        while size > 0:
+            self._file.seek(offset)  # the runs are read in turns from one file
+            chunk = self._file.read(min(size, piece))
+            if not chunk:
+                raise OSError(f"{getattr(self._file, 'name', 'memory')}: event ids cut short")
+            offset, size = offset + len(chunk), size - len(chunk)
+            yield from memoryview(chunk).cast("Q")
+
+
+def unique(runs: IdRuns, counted: EventIds) -> bool:
+    """Whether the parts' event ids are all distinct and none is counted already: a merge
+    of the sorted runs, so no set of every id is ever built."""
     previous = -1
-    for key in heapq.merge(*(memoryview(p).cast("Q") for p in parts)):  # read in place
+    for key in runs.merged():
         if key == previous or key in counted:
             return False
         previous = key
     return True
-
-
-def _ids(packed: bytes) -> array[int]:
-    ids = array("Q")
-    ids.frombytes(packed)
-    return ids
 
 
 def sized_files(source: Splittable) -> Sized:
@@ -221,22 +279,26 @@ def collect(
     _REFERENCE = _REFERENCE or collector.reference
     # Each part is folded in as it arrives (the parent's memory follows the merged result,
     # not the number of parts); nothing reaches ``collector`` before the ids are known unique.
-    merged, warnings, packed = Analysis(), [], []
+    merged, warnings = Analysis(), []
     stats = type(source.stats)(source.stats.source)  # the parts' sum (S3Stats for a bucket)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    gc.freeze()  # what the workers inherit: no collection of theirs copies its pages
+    with (
+        IdRuns() as runs,
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool,
+    ):
         for result in pool.map(_run, jobs):
             merged.merge(result.analysis)
             _add_stats(stats, result.stats)
             if source.stats.on_file is not None:  # the parts' sum so far
                 source.stats.on_file(stats)
             warnings += result.warnings
-            packed.append(result.event_ids)
-    if not _unique(packed, collector.analysis.event_ids):
-        return False
+            runs.add(result.event_ids)
+        pool.shutdown()
+        if not unique(runs, collector.analysis.event_ids):
+            return False
+        if keep_ids:
+            collector.analysis.event_ids.update(runs.merged())
     collector.analysis.merge(merged)
-    if keep_ids:
-        for ids in packed:
-            collector.analysis.event_ids.update(_ids(ids))
     _add_stats(source.stats, stats)
     for message in warnings:
         warn(message)

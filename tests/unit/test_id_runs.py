@@ -1,0 +1,76 @@
+"""The parts' sorted event ids wait for the duplicate check in a temporary file, not in the
+parent's memory, and read back merged in small pieces (``parallel.IdRuns``)."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from array import array
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from least_priv import parallel
+from least_priv.core.evidence import EventIds
+
+
+def _packed(keys: list[int]) -> bytes:
+    return array("Q", sorted(keys)).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40), max_size=6),
+    st.integers(1, 5),
+)
+def test_the_runs_read_back_as_one_sorted_merge(parts: list[list[int]], piece: int) -> None:
+    with parallel.IdRuns(piece_keys=piece) as runs:
+        for keys in parts:
+            runs.add(_packed(keys))
+        assert list(runs.merged()) == sorted(k for keys in parts for k in keys)
+        assert list(runs.merged()) == sorted(k for keys in parts for k in keys)  # again
+
+
+def test_the_ids_lie_on_disk_not_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rng = random.Random(6)
+    keys = [rng.getrandbits(64) for _ in range(200_000)]
+    with parallel.IdRuns() as runs:
+        for start in range(0, len(keys), 50_000):
+            runs.add(_packed(keys[start : start + 50_000]))
+        assert runs.on_disk == 8 * len(keys)
+        assert list(runs.merged()) == sorted(keys)
+
+
+def test_without_a_writable_temporary_folder_the_ids_stay_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with parallel.IdRuns() as runs:
+        runs.add(_packed([5, 1]))
+        runs.add(_packed([3, 1]))
+        assert runs.on_disk == 0
+        assert list(runs.merged()) == [1, 1, 3, 5]
+
+
+@pytest.mark.parametrize(
+    ("parts", "counted", "unique"),
+    [
+        ([[1, 4], [2, 3]], [], True),
+        ([[1, 4], [4, 9]], [], False),  # a log file read by two parts
+        ([[1, 4], [2, 3]], [3], False),  # already counted from an earlier source
+        ([[7]], [8], True),
+        ([], [1], True),
+    ],
+)
+def test_ids_are_unique_only_when_no_part_or_earlier_source_shares_one(
+    parts: list[list[int]], counted: list[int], unique: bool
+) -> None:
+    earlier = EventIds()
+    earlier.update(counted)
+    with parallel.IdRuns(piece_keys=1) as runs:
+        for keys in parts:
+            runs.add(_packed(keys))
+        assert parallel.unique(runs, earlier) is unique
