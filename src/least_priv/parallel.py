@@ -1,10 +1,13 @@
 """A large folder of log files, or a large read of a trail's bucket, analysed on every core:
 the files (objects) are split into parts, each part is read and analysed by a worker process
-(for S3, with a client of its own), and the parts' analyses are merged.
+(for S3, with a client of its own), and the parts' analyses are merged. A local file too
+large to balance (a big export) is read by every worker, each analysing its share of the
+file's pieces.
 
 The result equals the one-process run: merging is order-free (sets, sums, min/max; the report
 sorts what is listed). An event id counted by two parts (a log file copied twice) makes the
-folder be read again in one process, where duplicates are counted once.
+folder be read again in one process, where duplicates are counted once; so does a share of
+a file that meets what only a whole read says right (``local.ReadAlone``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import gc
 import heapq
 import io
+import math
 import os
 import tempfile
 from array import array
@@ -25,7 +29,7 @@ from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
 from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
-from least_priv.sources.local import path_order
+from least_priv.sources.local import ReadAlone, Share, path_order
 from least_priv.sources.scan import dump
 
 MIN_BYTES = 4 * 1024 * 1024  # gzipped logs: below this a folder is read faster in one process
@@ -50,7 +54,8 @@ class Splittable(Protocol):
         ...
 
     def part(self, names: list[str]) -> Callable[[], Any]:
-        """What makes, in a worker, the source of these files only (picklable)."""
+        """What makes, in a worker, the source of these files only (picklable). A source
+        with ``can_share`` also takes a ``share`` of one file (``local.Share``)."""
         ...
 
     def finished(self, warn: Warn) -> None:
@@ -74,6 +79,7 @@ class PartResult:
     stats: SourceStats
     warnings: list[str]
     event_ids: bytes
+    alone: bool = False  # a share met what only a whole read says right (``ReadAlone``)
 
 
 _REFERENCE: Any = None  # one IAM reference per worker process, loaded lazily
@@ -93,8 +99,11 @@ def _run(job: Job) -> PartResult:
     if _PREVIOUS is not None:  # the parts of one read are merged together: share the memo
         collector.remember_from(_PREVIOUS)
     _PREVIOUS = collector
-    for call in source.calls(warnings.append):
-        collector.add(call)
+    try:
+        for call in source.calls(warnings.append):
+            collector.add(call)
+    except ReadAlone:
+        return PartResult(Analysis(), type(source.stats)(source.stats.source), [], b"", True)
     packed = array("Q", sorted(collector.analysis.event_ids)).tobytes()
     collector.analysis.event_ids = EventIds()
     return PartResult(collector.analysis, source.stats, warnings, packed)
@@ -136,6 +145,26 @@ def workers_for(workers: int, work: int) -> int:
 
 
 Sized = list[tuple[int, str]]  # (work in gzipped bytes, file)
+
+
+Part = tuple[list[str], Share | None]  # files, or one file's share of pieces
+
+
+def plan_parts(files: Sized, workers: int, parts: int, shares: bool) -> list[Part]:
+    """What the workers read: with ``shares``, a file larger than a worker's fair part (the
+    work over the workers) in as many shares as it holds fair parts (every share reads the
+    whole file through, so no more), first, as they take longest; the other files in
+    ``parts`` lists of about equal size (``split_files``)."""
+    fair = sum(size for size, _ in files) / max(1, workers)
+    shared: list[Part] = []
+    rest: Sized = []
+    for size, name in files:
+        if shares and workers > 1 and size > fair:
+            count = min(workers, math.ceil(size / fair))
+            shared += [([name], (which, count)) for which in range(count)]
+        else:
+            rest.append((size, name))
+    return shared + [(names, None) for names in split_files(rest, parts)] if rest else shared
 
 
 def split_files(files: Sized, parts: int) -> list[list[str]]:
@@ -234,9 +263,14 @@ def worth_it(source: Splittable, workers: int) -> Sized | None:
         return None
     files = sized_files(source)
     total = sum(size for size, _ in files)
-    if total < MIN_BYTES or workers_for(min(workers, len(files)), total) < 2:
+    if total < MIN_BYTES or workers_for(_useful(source, workers, files), total) < 2:
         return None
     return files
+
+
+def _useful(source: Splittable, workers: int, files: Sized) -> int:
+    """The workers that can have work: one per file, or all when a file can be shared."""
+    return workers if getattr(source, "can_share", False) else min(workers, len(files))
 
 
 def _work(size: int, path: str) -> int:
@@ -262,14 +296,21 @@ def collect(
     keep_ids: bool = True,
 ) -> bool:
     """Analyse ``source`` on ``workers`` processes into ``collector``; ``False`` (nothing
-    added) when parts share an event id and the caller must read it in one process.
+    added) when parts share an event id, or a share of a file met what only a whole read
+    says right, and the caller must read it in one process.
     ``keep_ids``: remember the event ids for the sources still to come."""
     size = sum(size for size, _ in files)
-    workers = workers_for(min(workers, len(files)), size)
+    workers = workers_for(_useful(source, workers, files), size)
     parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
+    shares = getattr(source, "can_share", False)
     jobs = [
-        Job(source.part(part), collector.principal, collector.window, collector.options)
-        for part in split_files(files, parts)
+        Job(
+            source.part(names, share) if share else source.part(names),  # type: ignore[call-arg]
+            collector.principal,
+            collector.window,
+            collector.options,
+        )
+        for names, share in plan_parts(files, workers, parts, shares)
     ]
     import multiprocessing  # here: a run on one core never starts a pool
     from concurrent.futures import ProcessPoolExecutor
@@ -279,7 +320,7 @@ def collect(
     _REFERENCE = _REFERENCE or collector.reference
     # Each part is folded in as it arrives (the parent's memory follows the merged result,
     # not the number of parts); nothing reaches ``collector`` before the ids are known unique.
-    merged, warnings = Analysis(), []
+    merged, warnings, alone = Analysis(), [], False
     stats = type(source.stats)(source.stats.source)  # the parts' sum (S3Stats for a bucket)
     gc.freeze()  # what the workers inherit: no collection of theirs copies its pages
     with (
@@ -293,8 +334,9 @@ def collect(
                 source.stats.on_file(stats)
             warnings += result.warnings
             runs.add(result.event_ids)
+            alone = alone or result.alone
         pool.shutdown()
-        if not unique(runs, collector.analysis.event_ids):
+        if alone or not unique(runs, collector.analysis.event_ids):
             return False
         if keep_ids:
             collector.analysis.event_ids.update(runs.merged())

@@ -8,7 +8,8 @@ Read for a window, a folder leaves out the log files delivered outside it (``del
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
 With a ``needle`` (``scan.needle_of``), records that cannot be the principal's are skipped
-unparsed; ``files`` narrows a folder to some of its files (one part of a parallel run).
+unparsed; ``files`` narrows a folder to some of its files (one part of a parallel run), and
+``share`` a large file to some of its pieces (one worker's share of it).
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ _TOO_DEEP = "JSON nested too deeply to be CloudTrail"
 
 class FileFormatError(ValueError):
     """A file that holds no CloudTrail events."""
+
+
+class ReadAlone(Exception):  # noqa: N818 - what to do, not a failure
+    """One worker's share of a file met what only a read of the whole file says right (a
+    file cut short, records that are no events): read the source in one process."""
+
+
+Share = tuple[int, int]  # (which, of how many): a worker takes the pieces numbered which mod n
 
 
 def _records_of_document(doc: object) -> list[Any]:
@@ -148,6 +157,7 @@ class LocalSource:
         needle: bytes | None = None,
         files: list[str] | None = None,
         window: Window | None = None,
+        share: Share | None = None,
     ) -> None:
         self.path = Path(path)
         if not self.path.exists():
@@ -155,7 +165,7 @@ class LocalSource:
                 f"--source {path}: no such file or folder; give a CloudTrail log file or folder"
             )
         self.stats = SourceStats(str(path))
-        self.needle, self._files, self.window = needle, files, window
+        self.needle, self._files, self.window, self.share = needle, files, window, share
         self._unlisted: list[tuple[str, str]] = []  # folders not listed, not yet warned of
         self._told = False  # that every log file lies outside the window
 
@@ -185,9 +195,11 @@ class LocalSource:
     def _calls_of_file(self, path: str, warn: Warn) -> Iterator[ApiCall]:
         """A file's events: read whole, or piece by piece (``_pieces``). A file that cannot
         be read is skipped with a warning; a piece past the first that cannot, ends the file
-        there with a warning (the events before it stay)."""
+        there with a warning (the events before it stay). With a ``share``, only its pieces
+        are handled (the others are read past) and anything to warn of is ``ReadAlone``."""
         tally = _Tally()
-        pieces = _pieces(path, tally)
+        which, shares = self.share or (0, 1)
+        pieces = _pieces(path, tally, whole=which == 0)  # a file read whole is the first share's
         native = cloudtrail_named(path)
         try:
             while True:
@@ -195,14 +207,12 @@ class LocalSource:
                     piece = next(pieces, None)
                     if piece is None:
                         break
-                    unread = self.stats.records_unread
-                    records = self._records(piece, native)
-                    if tally.unit == "lines":
-                        tally.done += piece.count(b"\n")
-                    elif tally.unit:  # a log: the records parsed and those skipped unread
-                        tally.done += len(records) + self.stats.records_unread - unread
+                    mine = tally.pieces % shares == which
+                    records = self._records_of_piece(piece, native, tally) if mine else []
                     del piece  # the records hold what is needed of it
                 except (FileFormatError, OSError) as exc:
+                    if self.share is not None:
+                        raise ReadAlone(path) from None
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                     if not tally.pieces:
                         self.stats.files_skipped.append({"file": path, "reason": reason})
@@ -222,7 +232,23 @@ class LocalSource:
                     self.stats.tell()
         finally:
             pieces.close()
-        _finish(path, tally, self.stats, warn)
+        if self.share is None:
+            _finish(path, tally, self.stats, warn)
+        elif tally.first_error:  # records that are no events: said for the whole file
+            raise ReadAlone(path)
+        elif which == 0:  # the file counts once, for its first share
+            self.stats.files_read += 1
+            self.stats.tell()
+
+    def _records_of_piece(self, piece: bytes | bytearray, native: bool, tally: _Tally) -> list[Any]:
+        """A piece's records, with the lines or records it held counted in ``tally``."""
+        unread = self.stats.records_unread
+        records = self._records(piece, native)
+        if tally.unit == "lines":
+            tally.done += piece.count(b"\n")
+        elif tally.unit:  # a log: the records parsed and those skipped unread
+            tally.done += len(records) + self.stats.records_unread - unread
+        return records
 
     def warn_listing(self, warn: Warn) -> None:
         """What the listing has to say, once: a warning per folder it could not read, and
@@ -252,9 +278,12 @@ class LocalSource:
         """The files to read, each with its size in bytes."""
         return [(os.stat(f).st_size, f) for f in self.files()]  # noqa: PTH116 - str paths
 
-    def part(self, files: list[str]) -> Callable[[], LocalSource]:
-        """What makes, in a worker, the source of these files only (picklable)."""
-        return partial(LocalSource, str(self.path), self.needle, files)
+    can_share = True  # a large file may be read by every worker, each taking its share
+
+    def part(self, files: list[str], share: Share | None = None) -> Callable[[], LocalSource]:
+        """What makes, in a worker, the source of these files only, or of ``share`` of one
+        file's pieces (picklable)."""
+        return partial(LocalSource, str(self.path), self.needle, files, None, share)
 
     def require_evidence(self) -> None:
         """Raise when not one file could be read: a policy built from no evidence would
@@ -410,11 +439,13 @@ def _cut_of(head: bytes) -> _Cut | None:
     return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
 
 
-def _pieces(path: str, tally: _Tally) -> Generator[bytes | bytearray, None, None]:
+def _pieces(
+    path: str, tally: _Tally, whole: bool = True
+) -> Generator[bytes | bytearray, None, None]:
     """A file's bytes, gunzipped: whole, as one piece; but a log or a file of JSON lines
     larger than ``PIECE`` in pieces of about ``PIECE`` bytes (``_cut``), so that memory
     follows the piece, not the file; ``tally.unit`` then says what the pieces are cut
-    between."""
+    between. ``whole=False``: a file not cut into pieces is not read (one empty piece)."""
     # Unbuffered: a whole read is then one buffer of the file's size (a buffered reader
     # that has read the magic joins chunks, holding the file twice).
     with open(path, "rb", buffering=0) as file:  # noqa: PTH123 - paths stay str (small)
@@ -423,13 +454,16 @@ def _pieces(path: str, tally: _Tally) -> Generator[bytes | bytearray, None, None
             zipped = file.read(2) == _GZIP_MAGIC
             file.seek(0)
             if size * (9 if zipped else 1) > PIECE:
-                yield from _large(file, zipped, tally)
+                yield from _large(file, zipped, tally, whole)
                 return
-        yield decompress_log(file.read())  # whole: any other file
+        yield decompress_log(file.read()) if whole else b""  # whole: any other file
 
 
-def _large(file: Any, zipped: bool, tally: _Tally) -> Generator[bytes | bytearray, None, None]:
-    """A large file's bytes: in pieces (``_cut``) when it is a log or JSON lines, else whole."""
+def _large(
+    file: Any, zipped: bool, tally: _Tally, whole: bool
+) -> Generator[bytes | bytearray, None, None]:
+    """A large file's bytes: in pieces (``_cut``) when it is a log or JSON lines, else whole
+    (with ``whole``; else one empty piece)."""
     stream: Any = _GzipStream(fileobj=file) if zipped else file
     try:
         data = stream.read(PIECE)
@@ -444,7 +478,7 @@ def _large(file: Any, zipped: bool, tally: _Tally) -> Generator[bytes | bytearra
         raise FileFormatError(f"corrupt or truncated gzip ({exc})") from None
     del data
     file.seek(0)
-    yield decompress_log(file.read())
+    yield decompress_log(file.read()) if whole else b""
 
 
 def _cut(stream: Any, buffer: bytearray, cut: _Cut) -> Generator[bytearray, None, None]:
