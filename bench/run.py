@@ -52,12 +52,13 @@ class Sizes:
     half: int
     double: int
     big: int
+    huge: int  # memory and scaling only: where the growth of memory levels off
     repeat: int
     trailscraper: bool
 
 
-FULL = Sizes(200_000, 100_000, 400_000, 1_000_000, repeat=3, trailscraper=True)
-QUICK = Sizes(20_000, 10_000, 40_000, 100_000, repeat=1, trailscraper=False)
+FULL = Sizes(200_000, 100_000, 400_000, 1_000_000, 2_000_000, repeat=3, trailscraper=True)
+QUICK = Sizes(20_000, 10_000, 40_000, 100_000, 200_000, repeat=1, trailscraper=False)
 
 
 @dataclass
@@ -137,6 +138,7 @@ def build_corpora(sizes: Sizes) -> dict[str, dict[str, Any]]:
         "half": corpus.Spec(sizes.half),
         "double": corpus.Spec(sizes.double),
         "big": corpus.Spec(sizes.big),
+        "huge": corpus.Spec(sizes.huge),
     }
     built = {}
     for key, spec in specs.items():
@@ -366,13 +368,14 @@ def real_corpus(results: Results) -> None:
 def growth(
     results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, exe: Path | None
 ) -> None:
-    """Scaling (half, double) and memory (big) of least-priv; trailscraper on big."""
+    """Scaling (half, double) and memory (big, huge) of least-priv; trailscraper on big."""
     cores = len(os.sched_getaffinity(0))
     for key in ("half", "double", "big"):
         # The median of several runs: one run of a few seconds varies by 15% on a shared box,
         # which is more than the linearity bar allows.
         run_least_priv(results, corpora[key], f"{cores} cores", repeat=sizes.repeat)
         run_floor(results, corpora[key], "json", 1)
+    run_least_priv(results, corpora["huge"], f"{cores} cores")  # long enough to vary less
     # One process (one core, as the S3 source always reads): its memory at the largest size.
     run_least_priv(results, corpora["big"], "1 core", pin=True)
     if sizes.trailscraper:
@@ -569,7 +572,7 @@ def print_memory(results: Results, corpora: dict[str, dict[str, Any]]) -> None:
     cores = len(os.sched_getaffinity(0))
     print("| corpus | events | peak MB | parent MB | largest worker MB |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for key in ("half", "main", "double", "big"):
+    for key in ("half", "main", "double", "big", "huge"):
         row = results.find("least-priv", corpora[key]["name"], f"{cores} cores")
         if row:
             parent = max(m.parent_kb for m in row.measured) / 1024
@@ -628,7 +631,16 @@ def verdicts(results: Results, corpora: dict[str, dict[str, Any]]) -> list[tuple
                 flat,
             )
         )
-        for low, high in ((half, main), (main, double)):
+        huge = results.find("least-priv", names["huge"], f"{cores} cores")
+        if huge:
+            found.append(
+                (
+                    f"RSS levels off ({names['big']} -> {names['huge']}): {big.peak_mb:.0f} -> {huge.peak_mb:.0f} MB",
+                    huge.peak_mb <= max(1.15 * big.peak_mb, big.peak_mb + 10),
+                )
+            )
+        pairs = [(half, main), (main, double), *(((big, huge),) if huge else ())]
+        for low, high in pairs:
             ratio = high.seconds / low.seconds
             text = f"time linear ({low.manifest['name']} -> {high.manifest['name']}): {ratio:.2f}x"
             found.append((text, ratio <= 2.1))
