@@ -34,7 +34,7 @@ from least_priv.sources.scan import dump
 
 MIN_BYTES = 4 * 1024 * 1024  # gzipped logs: below this a folder is read faster in one process
 PARTS_PER_WORKER = 4  # small parts even out files of different sizes
-PART_BYTES = 8 * 1024 * 1024  # at most this much work (``_work``) per part: flat memory
+PART_BYTES = 4 * 1024 * 1024  # at most this much work (``_work``) per part: flat memory
 
 
 class Splittable(Protocol):

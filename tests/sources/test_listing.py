@@ -126,3 +126,16 @@ def test_the_parallel_split_gets_each_file_with_its_size(tmp_path: Path) -> None
         (300, str(tmp_path / "2.json.gz")),
         (100, str(tmp_path / "plain.json")),  # plain JSON: a ninth of its size
     ]
+
+
+_PARTS = st.text(alphabet=st.sampled_from(" !#+-.0Aa_é~\x01"), min_size=1, max_size=4).filter(
+    lambda part: part != "."  # a name a listing never gives (Path drops it)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_PARTS, min_size=1, max_size=4).map("/".join), max_size=12))
+def test_the_sort_key_orders_paths_as_path_objects_do(paths: list[str]) -> None:
+    from least_priv.sources.local import path_order
+
+    assert sorted(paths, key=path_order) == sorted(paths, key=Path)
