@@ -13,6 +13,7 @@ a file that meets what only a whole read says right (``local.ReadAlone``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import heapq
 import io
@@ -22,8 +23,9 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from least_priv.core.analysis import Collector, Options
 from least_priv.core.evidence import Analysis, EventIds
@@ -31,6 +33,9 @@ from least_priv.core.select import Principal, Window
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.local import ReadAlone, Share, path_order
 from least_priv.sources.scan import dump
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 MIN_BYTES = 4 * 1024 * 1024  # gzipped logs: below this a folder is read faster in one process
 PARTS_PER_WORKER = 4  # small parts even out files of different sizes
@@ -71,6 +76,7 @@ class Job:
     principal: Principal
     window: Window
     options: Options
+    index: int = 0  # its slots in the progress the workers publish (``_publish``)
 
 
 @dataclass
@@ -84,6 +90,22 @@ class PartResult:
 
 _REFERENCE: Any = None  # one IAM reference per worker process, loaded lazily
 _PREVIOUS: Collector | None = None  # the worker's collector of its last part
+# Shared with the workers (``_share_progress``): per job, the events and files it has read
+# so far, which the parent sums while it waits (a share of one large file is a long job).
+_PROGRESS: Any = None
+PROGRESS_POLL = 1.0  # seconds between two looks at the workers' progress
+
+
+def _share_progress(slots: Any) -> None:
+    """A worker's initializer: where to publish its progress."""
+    global _PROGRESS  # noqa: PLW0603 - the worker's own
+    _PROGRESS = slots
+
+
+def _publish(index: int, stats: SourceStats) -> None:
+    """A worker's ``on_file``: what its job has read so far, for the parent to sum."""
+    _PROGRESS[2 * index] = stats.records + stats.records_unread  # as ``app._reading`` counts
+    _PROGRESS[2 * index + 1] = stats.files_read
 
 
 def _run(job: Job) -> PartResult:
@@ -95,6 +117,8 @@ def _run(job: Job) -> PartResult:
     gc.set_threshold(50_000, 20, 100)  # a worker process is an entry point of its own
     warnings: list[str] = []
     source = job.part()
+    if _PROGRESS is not None:
+        source.stats.on_file = partial(_publish, job.index)
     collector = Collector(job.principal, job.window, _REFERENCE, job.options, dump=dump)
     if _PREVIOUS is not None:  # the parts of one read are merged together: share the memo
         collector.remember_from(_PREVIOUS)
@@ -309,8 +333,9 @@ def collect(
             collector.principal,
             collector.window,
             collector.options,
+            index,
         )
-        for names, share in plan_parts(files, workers, parts, shares)
+        for index, (names, share) in enumerate(plan_parts(files, workers, parts, shares))
     ]
     import multiprocessing  # here: a run on one core never starts a pool
     from concurrent.futures import ProcessPoolExecutor
@@ -322,16 +347,21 @@ def collect(
     # not the number of parts); nothing reaches ``collector`` before the ids are known unique.
     merged, warnings, alone = Analysis(), [], False
     stats = type(source.stats)(source.stats.source)  # the parts' sum (S3Stats for a bucket)
+    context = multiprocessing.get_context(method)
+    slots = context.Array("q", 2 * len(jobs), lock=False)
     gc.freeze()  # what the workers inherit: no collection of theirs copies its pages
     with (
         IdRuns() as runs,
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool,
+        ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_share_progress, initargs=(slots,)
+        ) as pool,
     ):
-        for result in pool.map(_run, jobs):
+        futures = [pool.submit(_run, job) for job in jobs]
+        for index, future in enumerate(futures):
+            result = _waited(future, partial(_tell_live, source.stats, stats, slots, index))
             merged.merge(result.analysis)
             _add_stats(stats, result.stats)
-            if source.stats.on_file is not None:  # the parts' sum so far
-                source.stats.on_file(stats)
+            _tell_live(source.stats, stats, slots, index + 1)  # with this part's final count
             warnings += result.warnings
             runs.add(result.event_ids)
             alone = alone or result.alone
@@ -347,6 +377,26 @@ def collect(
     source.stats.files_skipped.sort(key=lambda f: f["file"])
     source.finished(warn)
     return True
+
+
+def _waited(future: Future[PartResult], waiting: Callable[[], None]) -> PartResult:
+    """The part's result, calling ``waiting`` every ``PROGRESS_POLL`` seconds until then."""
+    while True:
+        try:
+            return future.result(timeout=PROGRESS_POLL)
+        except TimeoutError:
+            waiting()
+
+
+def _tell_live(whole: SourceStats, merged: SourceStats, slots: Any, first: int) -> None:
+    """Hand ``whole.on_file`` the parts merged so far plus what the workers have published
+    for the parts from ``first`` on."""
+    if whole.on_file is None:
+        return
+    live = copy.copy(merged)
+    live.records += sum(slots[2 * job] for job in range(first, len(slots) // 2))
+    live.files_read += sum(slots[2 * job + 1] for job in range(first, len(slots) // 2))
+    whole.on_file(live)
 
 
 def _add_stats(total: SourceStats, part: SourceStats) -> None:

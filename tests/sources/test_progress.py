@@ -109,3 +109,25 @@ def test_one_large_file_reports_its_events_piece_by_piece(
     assert counts == sorted(counts)
     assert 0 < counts[0] < len(records)
     assert " files, " not in lines[0]  # no file finished yet
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_one_large_file_on_several_cores_reports_while_its_shares_are_read(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker publishes what its share has read piece by piece; the parent, waiting
+    for the shares, says the sum (it would otherwise be silent until a share ends)."""
+    from least_priv import parallel
+    from least_priv.sources import local
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    records = [dict(r, eventID=f"{n}-{i}") for n in range(600) for i, r in enumerate(_records())]
+    (folder / "export.json").write_text(json.dumps({"Records": records}))
+    monkeypatch.setattr(local, "PIECE", 8 * 1024)  # about 200 pieces
+    monkeypatch.setattr(parallel, "PROGRESS_POLL", 0.002)
+    lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS)  # every call prints
+    counts = [int(re.findall(r"([\d,]+) events read", line)[0].replace(",", "")) for line in lines]
+    assert counts == sorted(counts)
+    assert any(0 < n < len(records) for n in counts), counts
+    assert counts[-1] == len(records)
