@@ -21,6 +21,7 @@ import math
 import os
 import tempfile
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import partial
@@ -356,8 +357,10 @@ def collect(
             workers, mp_context=context, initializer=_share_progress, initargs=(slots,)
         ) as pool,
     ):
-        futures = [pool.submit(_run, job) for job in jobs]
-        for index, future in enumerate(futures):
+        # Each future is let go once read: it holds its part's result (as ``pool.map`` does).
+        pending = deque(pool.submit(_run, job) for job in jobs)
+        for index in range(len(jobs)):
+            future = pending.popleft()
             result = _waited(future, partial(_tell_live, source.stats, stats, slots, index))
             merged.merge(result.analysis)
             _add_stats(stats, result.stats)

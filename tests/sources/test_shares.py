@@ -173,3 +173,28 @@ def test_a_large_file_read_whole_is_read_by_its_first_share_only(
     first = LocalSource(str(path), needle, [str(path)], share=(0, 2))
     assert len(list(first.calls(pytest.fail))) == 900
     _same(_read(path.parent, reference, workers=2), _read(path.parent, reference, workers=1))
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_spawned_workers_read_folders_and_shares_alike(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where processes cannot be forked (macOS, Windows), workers are spawned: they load the
+    reference themselves and get the progress slots from the pool's initializer."""
+    for n in range(3):  # event ids of their own: no event is in two parts
+        lines = [line.replace('"eventID": "', f'"eventID": "s{n}-') for line in _lines(30)]
+        _write(tmp_path / "logs" / f"small-{n}.json", lines, zipped=False, layout="compact")
+    _write(tmp_path / "logs" / "big.json.gz", _lines(900), zipped=True, layout="lines")
+    alone = _read(tmp_path / "logs", reference, workers=1)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    collected: list[bool] = []
+
+    def collect(*args: Any, **kwargs: Any) -> bool:
+        collected.append(parallel.collect(*args, **kwargs))
+        return collected[-1]
+
+    monkeypatch.setattr("least_priv.app.collect", collect)
+    spawned = _read(tmp_path / "logs", reference, workers=2)
+    assert collected == [True]  # read on the spawned workers, not again in one process
+    _same(spawned, alone)
+    assert spawned[0].report["events"]["events_read"] == 990
