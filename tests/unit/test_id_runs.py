@@ -3,10 +3,13 @@ parent's memory, and read back merged in small pieces (``parallel.IdRuns``)."""
 
 from __future__ import annotations
 
+import errno
+import io
 import random
 import tempfile
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -74,3 +77,31 @@ def test_ids_are_unique_only_when_no_part_or_earlier_source_shares_one(
         for keys in parts:
             runs.add(_packed(keys))
         assert parallel.unique(runs, earlier) is unique
+
+
+class _FillsUp:
+    """A temporary file on a disk that fills up after ``room`` bytes."""
+
+    def __init__(self, room: int) -> None:
+        self.room, self.data = room, io.BytesIO()
+
+    def write(self, data: Any) -> int:
+        if self.data.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.data.write(data)
+
+    def __getattr__(self, name: str) -> Any:  # seek, read, flush, close: the file's own
+        return getattr(self.data, name)
+
+
+def test_a_full_disk_keeps_the_ids_in_memory_and_loses_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda: _FillsUp(room=8 * 5))
+    with parallel.IdRuns(piece_keys=2) as runs:
+        runs.add(_packed([9, 2, 4]))
+        assert runs.on_disk == 24
+        runs.add(_packed([7, 3, 1]))  # does not fit: everything moves to memory
+        runs.add(_packed([5]))
+        assert runs.on_disk == 0
+        assert list(runs.merged()) == [1, 2, 3, 4, 5, 7, 9]
