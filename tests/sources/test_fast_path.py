@@ -82,6 +82,8 @@ def _write(folder: Path, name: str, text: str | bytes) -> None:
         "lookup-events",
         "single",
         "list",
+        "list-compact",
+        "list-indented",
         "sorted-keys",
         "sorted-keys-without-principal",
     ],
@@ -104,6 +106,8 @@ def test_every_layout_gives_the_plain_result(layout: str, tmp_path: Path, refere
         "lookup-events": json.dumps({"Events": [{"CloudTrailEvent": json.dumps(r)} for r in records]}),
         "single": json.dumps(records[0]),
         "list": json.dumps(records),
+        "list-compact": json.dumps(records, separators=(",", ":")),
+        "list-indented": json.dumps(records, indent=4),
         "sorted-keys": json.dumps({"Records": sorted_records}, sort_keys=True, indent=1),
         "sorted-keys-without-principal": json.dumps({"Records": others}, sort_keys=True),
     }  # fmt: skip
@@ -441,3 +445,33 @@ def test_plain_json_files_count_for_a_ninth_of_their_size_when_choosing_to_go_pa
     assert parallel.worth_it(LocalSource(str(plain)), 2) is None
     monkeypatch.setattr(parallel, "MIN_BYTES", 1_000)
     assert parallel.worth_it(LocalSource(str(gzipped)), 2) is not None
+
+
+@pytest.mark.parametrize(
+    ("indent", "separators"),
+    [(None, (",", ":")), (None, (", ", ": ")), (2, (",", ": ")), ("\t", (",", ":"))],
+)
+def test_a_json_array_of_events_is_pre_filtered_too(
+    indent: int | str | None, separators: tuple[str, str]
+) -> None:
+    """``jq .Records`` (or an export) writes the events as one JSON array: its items are
+    parted as a log's records are, and only those holding the name are decoded."""
+    records = _records()
+    _assert_the_principals_three_kept(
+        json.dumps(records, indent=indent, separators=separators).encode()
+    )
+    others = json.dumps([records[1], records[4]], indent=indent, separators=separators)
+    assert candidate_records(others.encode(), b"github-actions-deploy") == ([], 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(_records())[:-300],  # cut short: parsed, so that it is reported
+        json.dumps(_records()) + "]",  # not JSON after the array
+        json.dumps([[r] for r in _records()]),  # an array of arrays
+    ],
+    ids=["cut-short", "trailing-bracket", "nested"],
+)
+def test_an_array_that_is_not_one_of_events_is_parsed_whole(text: str) -> None:
+    assert candidate_records(text.encode(), b"github-actions-deploy") is None

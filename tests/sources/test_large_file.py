@@ -74,6 +74,9 @@ def _write(path: Path, lines: list[str], zipped: bool, layout: str = "lines") ->
         text = "\n".join(lines) + "\n"
     elif layout.startswith("lookup-events"):
         text = _lookup_events(lines, None if layout.endswith("compact") else 4)
+    elif layout.startswith("array"):  # the events as one JSON array (``jq .Records``)
+        events = [json.loads(line) for line in lines]
+        text = json.dumps(events, indent=2) if layout.endswith("indented") else json.dumps(events)
     else:
         text = _log(lines, layout)
     data = text.encode()
@@ -92,7 +95,10 @@ def _report(folder: Path, reference: Any, plain: bool = False) -> Any:
     return outcome, warnings
 
 
-@pytest.mark.parametrize("layout", ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact"])
+@pytest.mark.parametrize(
+    "layout",
+    ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"],
+)
 @pytest.mark.parametrize("zipped", [False, True])
 @pytest.mark.parametrize("plain", [False, True])
 def test_pieces_give_the_whole_reads_result(
@@ -116,7 +122,7 @@ def test_pieces_give_the_whole_reads_result(
     assert piece_warnings == whole_warnings == []
 
 
-@pytest.mark.parametrize("layout", ["lines", "compact", "lookup-events"])
+@pytest.mark.parametrize("layout", ["lines", "compact", "lookup-events", "array"])
 def test_memory_follows_the_piece_not_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
@@ -217,7 +223,7 @@ def test_a_log_cut_short_is_reported_not_read_as_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "document",
     [
-        pytest.param(lambda rs: rs, id="an array of events"),
+        pytest.param(lambda rs: [{"note": "x"}, *rs], id="an array not all events"),
         pytest.param(lambda rs: {"Records": [{"note": "x"}, *rs]}, id="no key in common"),
     ],
 )  # fmt: skip
@@ -248,7 +254,9 @@ def test_a_log_with_keys_after_its_records_is_read_in_pieces(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    layout=st.sampled_from(["lines", *LAYOUTS, "lookup-events", "lookup-events-compact"]),
+    layout=st.sampled_from(
+        ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"]
+    ),
     events=st.integers(1, 120),
     piece=st.integers(256, 16 * 1024),
     zipped=st.booleans(),

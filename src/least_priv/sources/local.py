@@ -422,8 +422,8 @@ PIECE = 2 * 1024 * 1024  # a log or JSON lines file larger than this is read in 
 class _Cut:
     """How a large file is cut into pieces that each read as a file: after a line (JSON
     lines), or at the comma between two records of a log (or two events of saved
-    LookupEvents responses), each piece then made a whole ``{"Records":[...]}`` (or
-    ``{"Events":[...]}``) again (``head`` before all but the first, ``tail`` after all but
+    LookupEvents responses, or two items of a JSON array of events), each piece then made a
+    whole ``{"Records":[...]}`` (``{"Events":[...]}``, ``[...]``) again (``head`` before all but the first, ``tail`` after all but
     the last)."""
 
     separator: bytes
@@ -439,7 +439,7 @@ def _cut_of(head: bytes) -> _Cut | None:
     found = log_separator(head)
     if found is not None:
         opening, separator = found
-        return _Cut(separator, 0, opening, b"]}", "records")
+        return _Cut(separator, 0, opening, b"]" if opening == b"[" else b"]}", "records")
     return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
 
 

@@ -15,7 +15,8 @@ escapes inside strings.
 Every other layout is parsed whole, and so is a log cut short (so that it is reported) or,
 in a file CloudTrail did not write, one whose records do not all start with the first one's
 key (so that the records are counted right). Saved LookupEvents responses are read the same
-way, each item a record (its CloudTrailEvent). The skip is exact: the analysis would drop
+way, each item a record (its CloudTrailEvent), and so is a JSON array of events (``jq
+.Records``) when every item holds one ``"eventSource"``. The skip is exact: the analysis would drop
 those records anyway; so a broken record without the name is not reported (the plain path,
 ``LEAST_PRIV_PLAIN=1``, parses and reports every record).
 """
@@ -51,6 +52,9 @@ _HEADS = {
     for name in (b"Records", b"Events")
 }
 _HEAD = _HEADS[b"Records"]
+# A JSON array of events (``jq .Records``, an export): the same, with no document around it.
+_HEADS[b""] = re.compile(rb'\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
+_SOURCE_KEY = b'"eventSource"'  # once in every event of an array (checked: nothing marks it)
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 _FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
 
@@ -124,7 +128,7 @@ def candidate_records(
         end = data.find(separator, at, stop)
         last = end < 0
         raw = data[start : stop if last else end]
-        record = _record(raw, last and not layout.lines, layout.saved)
+        record = _record(raw, last and not layout.lines, layout.saved, layout.array)
         if record is None:
             return None
         records.append(record)
@@ -145,6 +149,7 @@ class _Layout:
     separator: bytes
     lines: int = 0  # JSON lines: how many (counted to find the layout); 0: a log's records
     saved: bool = False  # LookupEvents responses: each record is an item's CloudTrailEvent
+    array: bool = False  # a JSON array of events: the last one is followed by ``]`` alone
 
     def count(self, data: bytes | bytearray) -> int:
         """How many records the file holds."""
@@ -157,8 +162,24 @@ def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     (``_lines_layout``); ``None`` for any other."""
     layout = _records_layout(data, native) or _saved_layout(data)
     if layout is None:
-        return _lines_layout(data)
+        return _array_layout(data) or _lines_layout(data)
     return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
+
+
+def _array_layout(data: bytes | bytearray) -> _Layout | None:
+    """A JSON array of events, closed (``}`` then ``]``), each item holding one
+    ``"eventSource"`` key: no ``Records`` says the file is CloudTrail's, so an array of
+    anything else (other JSON, LookupEvents items) is parsed whole, and reported."""
+    layout = _records_layout(data, pattern=_HEADS[b""])
+    if layout is None:
+        return None
+    stop = _stop(data, layout.first)
+    last = _stop(data[: stop - 1], layout.first)  # before the closing bracket
+    if data[stop - 1] != ord("]") or data[last - 1] != ord("}"):
+        return None
+    if data.count(_SOURCE_KEY, layout.first, stop) != layout.count(data):
+        return None
+    return replace(layout, array=True)
 
 
 def _saved_layout(data: bytes | bytearray) -> _Layout | None:
@@ -220,13 +241,13 @@ def _records_layout(
 
 def log_separator(head: bytes) -> tuple[bytes, bytes] | None:
     """How the records of a ``{"Records":[...]}`` log (or the events of saved LookupEvents
-    responses, ``{"Events":[...]}``) lie, from the first two in ``head`` (a file's first
-    bytes): the document's opening up to its list, and the bytes between two of them;
-    ``None`` for another layout, or one record."""
+    responses, ``{"Events":[...]}``, or of a JSON array) lie, from the first two in ``head``
+    (a file's first bytes): the document's opening up to its list, and the bytes between
+    two of them; ``None`` for another layout, or one record."""
     for name, pattern in _HEADS.items():
         layout = _records_layout(head, pattern=pattern)
         if layout is not None and head.find(layout.separator, layout.first) >= 0:
-            return b'{"' + name + b'":[', layout.separator
+            return (b'{"' + name + b'":[' if name else b"["), layout.separator
     return None
 
 
@@ -280,18 +301,11 @@ def _saved_record(raw: bytes | bytearray) -> bytes | None:
     return _FAST_DUMPS(event) if isinstance(event, dict) and _FAST_DUMPS else None
 
 
-def _record(raw: bytes | bytearray, last: bool, saved: bool = False) -> Any:
-    """One record from its bytes, as a call (``record.decode_call``) or else parsed; the
-    last one still carries the end of the document: ``]}``, or ``]`` and the keys after
-    the list (LookupEvents' ``NextToken``; ``_unclosed``). ``saved``: a LookupEvents item."""
+def _record(raw: bytes | bytearray, last: bool, saved: bool = False, array: bool = False) -> Any:
+    """One record from its bytes, as a call (``record.decode_call``) or else parsed
+    (``last``: ``_last_record``). ``saved``: a LookupEvents item."""
     if last:
-        raw = raw.rstrip()
-        if raw.endswith(b"}") and raw[:-1].rstrip().endswith(b"]"):  # as CloudTrail writes
-            record = _record(raw[:-1].rstrip()[:-1], False, saved)
-            if record is not None:
-                return record
-        unclosed = _unclosed(raw)
-        return None if unclosed is None else _record(unclosed, False, saved)
+        return _last_record(raw.rstrip(), saved, array)
     text = _saved_record(raw) if saved else raw
     if text is None:
         return None
@@ -303,6 +317,20 @@ def _record(raw: bytes | bytearray, last: bool, saved: bool = False) -> Any:
     except ValueError:
         return None
     return parsed if isinstance(parsed, dict) and "eventSource" in parsed else None
+
+
+def _last_record(raw: bytes | bytearray, saved: bool, array: bool) -> Any:
+    """The last record, which still carries the end of the document: ``]}``, or ``]`` and
+    the keys after the list (LookupEvents' ``NextToken``; ``_unclosed``), or ``]``
+    (``array``: a JSON array of events, whose end ``_array_layout`` checked)."""
+    if array:
+        return _record(raw[:-1], False, saved)
+    if raw.endswith(b"}") and raw[:-1].rstrip().endswith(b"]"):  # as CloudTrail writes
+        record = _record(raw[:-1].rstrip()[:-1], False, saved)
+        if record is not None:
+            return record
+    unclosed = _unclosed(raw)
+    return None if unclosed is None else _record(unclosed, False, saved)
 
 
 def _unclosed(raw: bytes | bytearray) -> bytes | None:
