@@ -240,8 +240,7 @@ class IdRuns:
             self._file.write(packed)
             self._file.flush()
         except OSError:  # the disk is full: go on in memory, as before the file
-            self._file.seek(0)
-            kept = self._file.read(self._end)
+            kept = self._written()
             with contextlib.suppress(OSError):  # what it could not write stays unwritten
                 self._file.close()
             self._file = io.BytesIO(kept)
@@ -249,6 +248,15 @@ class IdRuns:
             self._file.write(packed)
         self._runs.append((self._end, len(packed)))
         self._end += len(packed)
+
+    def _written(self) -> bytes:
+        """The runs written so far, read past the file's buffer (which a failed write may
+        leave full, so that a seek would try to write it again)."""
+        try:
+            return os.pread(self._file.fileno(), self._end, 0)
+        except (OSError, ValueError):  # no file descriptor (io.UnsupportedOperation)
+            self._file.seek(0)
+            return self._file.read(self._end)
 
     def merged(self) -> Iterator[int]:
         """Every id, in order (an id in two runs comes twice)."""

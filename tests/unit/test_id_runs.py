@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import io
 import random
+import resource
+import signal
 import tempfile
 from array import array
 from pathlib import Path
@@ -105,3 +107,27 @@ def test_a_full_disk_keeps_the_ids_in_memory_and_loses_none(
         runs.add(_packed([5]))
         assert runs.on_disk == 0
         assert list(runs.merged()) == [1, 2, 3, 4, 5, 7, 9]
+
+
+def test_a_real_file_that_cannot_grow_keeps_the_ids_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real temporary file past the largest size this process may write (``ulimit -f``,
+    as a full disk): the buffered bytes that failed are not written again, and no id is
+    lost."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal
+    try:
+        with parallel.IdRuns() as runs:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (40, limit[1]))
+            try:
+                runs.add(_packed([9, 2, 4]))
+                assert runs.on_disk == 24
+                runs.add(_packed([7, 3, 1]))  # 48 bytes: past the limit
+            finally:
+                resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+            assert runs.on_disk == 0
+            assert list(runs.merged()) == [1, 2, 3, 4, 7, 9]
+    finally:
+        signal.signal(signal.SIGXFSZ, ignored)
