@@ -1,9 +1,10 @@
 """CloudTrail evidence on disk: log files (``{"Records": [...]}``, ``.json`` or gzipped),
-JSON lines of events, and saved LookupEvents responses; folders are read recursively.
+JSON lines of events, JSON arrays of events and saved LookupEvents responses; folders are
+read recursively.
 
 Files are read one at a time, so memory follows the largest file, not the number of files;
-a large log, LookupEvents responses or file of JSON lines is read in pieces, so memory
-follows the piece.
+a large log, array of events, LookupEvents responses or file of JSON lines is read in
+pieces, so memory follows the piece.
 Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
