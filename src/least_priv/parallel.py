@@ -261,9 +261,9 @@ class IdRuns:
     def merged(self) -> Iterator[int]:
         """Every id, in order (an id in two runs comes twice)."""
         piece = 8 * max(1, min(self._piece_keys, self._MERGE_KEYS // max(1, len(self._runs))))
-        return heapq.merge(*(self._run(offset, size, piece) for offset, size in self._runs))
+        return heapq.merge(*(self._keys(offset, size, piece) for offset, size in self._runs))
 
-    def _run(self, offset: int, size: int, piece: int) -> Iterator[int]:
+    def _keys(self, offset: int, size: int, piece: int) -> Iterator[int]:
         while size > 0:
             self._file.seek(offset)  # the runs are read in turns from one file
             chunk = self._file.read(min(size, piece))
@@ -296,14 +296,19 @@ def worth_it(source: Splittable, workers: int) -> Sized | None:
         return None
     files = sized_files(source)
     total = sum(size for size, _ in files)
-    if total < MIN_BYTES or workers_for(_useful(source, workers, files), total) < 2:
+    if total < MIN_BYTES or workers_for(_useful(_shares(source), workers, files), total) < 2:
         return None
     return files
 
 
-def _useful(source: Splittable, workers: int, files: Sized) -> int:
+def _shares(source: Splittable) -> bool:
+    """Whether the source's large files may be shared by the workers (local files)."""
+    return bool(getattr(source, "can_share", False))
+
+
+def _useful(shares: bool, workers: int, files: Sized) -> int:
     """The workers that can have work: one per file, or all when a file can be shared."""
-    return workers if getattr(source, "can_share", False) else min(workers, len(files))
+    return workers if shares else min(workers, len(files))
 
 
 def _work(size: int, path: str) -> int:
@@ -333,9 +338,9 @@ def collect(
     says right, and the caller must read it in one process.
     ``keep_ids``: remember the event ids for the sources still to come."""
     size = sum(size for size, _ in files)
-    workers = workers_for(_useful(source, workers, files), size)
+    shares = _shares(source)
+    workers = workers_for(_useful(shares, workers, files), size)
     parts = max(workers * PARTS_PER_WORKER, -(-size // PART_BYTES))
-    shares = getattr(source, "can_share", False)
     jobs = [
         Job(
             source.part(names, share) if share else source.part(names),  # type: ignore[call-arg]

@@ -424,8 +424,8 @@ class _Cut:
     """How a large file is cut into pieces that each read as a file: after a line (JSON
     lines), or at the comma between two records of a log (or two events of saved
     LookupEvents responses, or two items of a JSON array of events), each piece then made a
-    whole ``{"Records":[...]}`` (``{"Events":[...]}``, ``[...]``) again (``head`` before all but the first, ``tail`` after all but
-    the last)."""
+    whole ``{"Records":[...]}`` (``{"Events":[...]}``, ``[...]``) again (``head`` before
+    all but the first, ``tail`` after all but the last)."""
 
     separator: bytes
     keep: int  # bytes of the separator that stay with the piece before the cut
@@ -435,12 +435,12 @@ class _Cut:
 
 
 def _cut_of(head: bytes) -> _Cut | None:
-    """How to cut a file that starts with ``head``: a log, LookupEvents responses or JSON
-    lines; ``None``: read whole."""
+    """How to cut a file that starts with ``head``: a log, LookupEvents responses, a JSON
+    array of events or JSON lines; ``None``: read whole."""
     found = log_separator(head)
     if found is not None:
-        opening, separator = found
-        return _Cut(separator, 0, opening, b"]" if opening == b"[" else b"]}", "records")
+        opening, separator, closing = found
+        return _Cut(separator, 0, opening, closing, "records")
     return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
 
 

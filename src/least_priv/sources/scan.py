@@ -47,13 +47,13 @@ except (
 # A log file's head, up to its first record's first key (CloudTrail's: eventVersion);
 # whitespace allowed between tokens. Saved LookupEvents responses list their events the same
 # way, under "Events" (each item holding its record, as a JSON string, in CloudTrailEvent).
+# A JSON array of events (``jq .Records``, an export) is the list alone (name ``b""``).
+_LIST = rb'\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:'
 _HEADS = {
-    name: re.compile(rb'\s*\{\s*"' + name + rb'"\s*:\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
-    for name in (b"Records", b"Events")
+    name: re.compile(rb"\s*" + (rb'\{\s*"' + name + rb'"\s*:\s*' if name else b"") + _LIST)
+    for name in (b"Records", b"Events", b"")
 }
 _HEAD = _HEADS[b"Records"]
-# A JSON array of events (``jq .Records``, an export): the same, with no document around it.
-_HEADS[b""] = re.compile(rb'\s*\[\s*(\{)\s*("(?:[^"\\]|\\.)*")\s*:')
 _SOURCE_KEY = b'"eventSource"'  # once in every event of an array (checked: nothing marks it)
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 _FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
@@ -174,7 +174,7 @@ def _array_layout(data: bytes | bytearray) -> _Layout | None:
     if layout is None:
         return None
     stop = _stop(data, layout.first)
-    last = _stop(data[: stop - 1], layout.first)  # before the closing bracket
+    last = _stop(data, layout.first, stop - 1)  # before the closing bracket
     if data[stop - 1] != ord("]") or data[last - 1] != ord("}"):
         return None
     if data.count(_SOURCE_KEY, layout.first, stop) != layout.count(data):
@@ -189,9 +189,10 @@ def _saved_layout(data: bytes | bytearray) -> _Layout | None:
     return None if layout is None else replace(layout, saved=True)
 
 
-def _stop(data: bytes | bytearray, first: int) -> int:
-    """Where ``data`` ends, trailing whitespace aside (not before ``first``)."""
-    stop = len(data)
+def _stop(data: bytes | bytearray, first: int, stop: int | None = None) -> int:
+    """Where ``data`` (up to ``stop``) ends, trailing whitespace aside (not before
+    ``first``)."""
+    stop = len(data) if stop is None else stop
     while stop > first and data[stop - 1] in _SPACE:
         stop -= 1
     return stop
@@ -239,15 +240,18 @@ def _records_layout(
     return layout
 
 
-def log_separator(head: bytes) -> tuple[bytes, bytes] | None:
+def log_separator(head: bytes) -> tuple[bytes, bytes, bytes] | None:
     """How the records of a ``{"Records":[...]}`` log (or the events of saved LookupEvents
     responses, ``{"Events":[...]}``, or of a JSON array) lie, from the first two in ``head``
-    (a file's first bytes): the document's opening up to its list, and the bytes between
-    two of them; ``None`` for another layout, or one record."""
+    (a file's first bytes): the document's opening up to its list, the bytes between two
+    of them, and the document's closing after its list; ``None`` for another layout, or
+    one record."""
     for name, pattern in _HEADS.items():
         layout = _records_layout(head, pattern=pattern)
         if layout is not None and head.find(layout.separator, layout.first) >= 0:
-            return (b'{"' + name + b'":[' if name else b"["), layout.separator
+            if not name:
+                return b"[", layout.separator, b"]"
+            return b'{"' + name + b'":[', layout.separator, b"]}"
     return None
 
 
