@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from least_priv import app
 from least_priv.app import run
 from least_priv.config import Settings
 from least_priv.core.select import Window, parse_principal
+from least_priv.parallel import _publish
 from tests.sources.fakes import FakeTime
 from tests.sources.test_fast_path import ROLE_ARN, _records
 
@@ -29,8 +32,20 @@ def _folder(tmp_path: Path, files: int) -> Path:
     return folder
 
 
-def _read(folder: Path, reference: Any, time: FakeTime, step: float) -> list[str]:
-    """Run on ``folder`` with a clock that moves ``step`` seconds whenever it is read."""
+def _count(line: str) -> int:
+    """The events a progress line says were read."""
+    return int(re.findall(r"([\d,]+) events read", line)[0].replace(",", ""))
+
+
+def _read(
+    folder: Path,
+    reference: Any,
+    time: FakeTime,
+    step: float,
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
+    """Run on ``folder`` with a clock that moves ``step`` seconds whenever it is read; the
+    progress lines (also handed to ``progress``)."""
 
     def clock() -> float:
         time.now += step
@@ -42,7 +57,7 @@ def _read(folder: Path, reference: Any, time: FakeTime, step: float) -> list[str
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(app, "_clock", clock)
-        run(settings, pytest.fail, reference, progress=lines.append)
+        run(settings, pytest.fail, reference, progress=progress or lines.append)
     return lines
 
 
@@ -111,23 +126,53 @@ def test_one_large_file_reports_its_events_piece_by_piece(
     assert " files, " not in lines[0]  # no file finished yet
 
 
+_SAID: Any = None  # set by the test below, before the workers fork
+
+
+def _publish_then_wait(index: int, stats: Any) -> None:
+    """In a worker: publish as ``parallel._publish`` does, then, the first time something
+    was read, wait until the parent has said a count on the way (``_SAID``)."""
+    global _SAID  # noqa: PLW0603 - the worker's own copy
+    _publish(index, stats)
+    if stats.records and _SAID is not None:
+        _SAID.wait(10)
+        _SAID = None
+
+
 @pytest.mark.usefixtures("two_workers")
 def test_one_large_file_on_several_cores_reports_while_its_shares_are_read(
     tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each worker publishes what its share has read piece by piece; the parent, waiting
-    for the shares, says the sum (it would otherwise be silent until a share ends)."""
+    for the shares, says the sum (it would otherwise be silent until a share ends). Each
+    worker, once it has published a count, waits (10 s at most) until the parent has said
+    one between none and all: the test does not hang on how fast either side is."""
+    import multiprocessing
+
     from least_priv import parallel
     from least_priv.sources import local
 
+    if not parallel.can_fork():
+        pytest.skip("the workers must inherit the test's hook (fork)")
     folder = tmp_path / "logs"
     folder.mkdir()
     records = [dict(r, eventID=f"{n}-{i}") for n in range(600) for i, r in enumerate(_records())]
     (folder / "export.json").write_text(json.dumps({"Records": records}))
     monkeypatch.setattr(local, "PIECE", 8 * 1024)  # about 200 pieces
-    monkeypatch.setattr(parallel, "PROGRESS_POLL", 0.002)
-    lines = _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS)  # every call prints
-    counts = [int(re.findall(r"([\d,]+) events read", line)[0].replace(",", "")) for line in lines]
+    monkeypatch.setattr(parallel, "PROGRESS_POLL", 0.01)
+    said = multiprocessing.get_context("fork").Event()  # the parent said a count on the way
+    monkeypatch.setattr(sys.modules[__name__], "_SAID", said)  # the forked workers' too
+    monkeypatch.setattr(parallel, "_publish", _publish_then_wait)
+    lines: list[str] = []
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        if 0 < _count(line) < len(records):
+            said.set()
+
+    _read(folder, reference, FakeTime(), app.PROGRESS_SECONDS, progress)  # every call prints
+    assert said.is_set()
+    counts = [_count(line) for line in lines]
     assert counts == sorted(counts)
     assert any(0 < n < len(records) for n in counts), counts
     assert counts[-1] == len(records)
