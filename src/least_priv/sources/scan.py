@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
+
 from least_priv.core.effects import dump_repr
 from least_priv.core.select import Principal
 from least_priv.sources.record import decode_call
@@ -111,15 +113,10 @@ def candidate_records(
     name (``_records_layout``)."""
     haystack, needle, at = _first(data, needle)
     layout = _layout(data, native)
-    if layout is None and any(head.match(data) for head in _HEADS.values()):
-        return None  # a log cut short (or oddly spaced): parsed, so that it is reported
-    if at < 0:
-        if layout is not None:
-            return [], layout.count(data)
-        skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
-        return ([], skipped) if skipped else None  # no record at all: let the parser say why
     if layout is None:
-        return None
+        return _without_layout(data, haystack, needle, at)
+    if at < 0:
+        return [], layout.count(data)
     first, stop, separator = layout.first, layout.stop, layout.separator
     records: list[Any] = []
     while 0 <= at < stop:
@@ -136,6 +133,76 @@ def candidate_records(
             break
         at = haystack.find(needle, end)  # the next record holding the name
     return records, layout.count(data) - len(records)
+
+
+def _without_layout(
+    data: bytes | bytearray, haystack: bytes | bytearray, needle: bytes, at: int
+) -> tuple[list[Any], int] | None:
+    """``candidate_records`` of a file no separator parts (``_first`` gave ``haystack``,
+    ``needle`` and ``at``): a whole document split by a parser (``_split``), else ``None``
+    (parsed whole), but for a file without the name, whose records are counted."""
+    split = _split(data)
+    if split is not None:
+        return _held(split[0], split[1], needle if at >= 0 else None, haystack is not data)
+    if at >= 0 or any(head.match(data) for head in _HEADS.values()):
+        return None  # a log cut short (or oddly spaced): parsed, so that it is reported
+    skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
+    return ([], skipped) if skipped else None  # no record at all: let the parser say why
+
+
+class _Log(msgspec.Struct):
+    Records: list[msgspec.Raw]  # CloudTrail's name
+
+
+class _Saved(msgspec.Struct):
+    Events: list[msgspec.Raw]  # LookupEvents' name
+
+
+_Decode = Callable[[bytes | bytearray], Any]
+# A document's head, how to split it, the key each of its items holds once (no item that is
+# no event, as ``_array_layout`` asks), and whether the items are LookupEvents'.
+_SPLITS: tuple[tuple[re.Pattern[bytes], _Decode, bytes, bool], ...] = (
+    (_HEADS[b"Records"], msgspec.json.Decoder(_Log).decode, _SOURCE_KEY, False),
+    (_HEADS[b"Events"], msgspec.json.Decoder(_Saved).decode, b'"CloudTrailEvent"', True),
+    (_HEADS[b""], msgspec.json.Decoder(list[msgspec.Raw]).decode, _SOURCE_KEY, False),
+)
+
+
+def _split(data: bytes | bytearray) -> tuple[list[msgspec.Raw], bool] | None:
+    """The records of a whole document no separator parts (an export with sorted keys,
+    whose records start with different keys), as the texts a JSON parser finds when it
+    skips over them (at about 1.6 GB/s), and whether they are LookupEvents items; ``None``
+    unless ``data`` is a whole ``{"Records":[...]}``, ``{"Events":[...]}`` or JSON array,
+    each item holding its key once (``"eventSource"``; ``"CloudTrailEvent"``)."""
+    for head, decode, key, saved in _SPLITS:
+        if head.match(data):
+            try:
+                document = decode(data)
+            except (msgspec.MsgspecError, RecursionError):
+                return None
+            if not isinstance(document, list):
+                document = document.Events if saved else document.Records
+            return (document, saved) if data.count(key) == len(document) else None
+    return None
+
+
+def _held(
+    raws: list[msgspec.Raw], saved: bool, needle: bytes | None, lowered: bool
+) -> tuple[list[Any], int] | None:
+    """Of ``_split``'s records, those holding ``needle`` (``None``: no record does; in any
+    case when ``lowered``) as ``_record`` gives them, and how many were skipped; ``None``
+    when one of them is no record alone (the file is then parsed whole)."""
+    if needle is None:
+        return [], len(raws)
+    records = []
+    for raw in raws:
+        text = bytes(raw)
+        if needle in (text.lower() if lowered else text):
+            record = _record(text, False, saved)
+            if record is None:
+                return None
+            records.append(record)
+    return records, len(raws) - len(records)
 
 
 @dataclass(frozen=True)
@@ -162,6 +229,8 @@ def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     (``_lines_layout``); ``None`` for any other."""
     layout = _records_layout(data, native) or _saved_layout(data)
     if layout is None:
+        if _HEAD.match(data) or _HEADS[b"Events"].match(data):
+            return None  # a document, not lines (its first line may be all of it: not parsed)
         return _array_layout(data) or _lines_layout(data)
     return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
 
