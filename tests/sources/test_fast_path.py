@@ -291,6 +291,34 @@ def test_an_export_with_sorted_keys_is_pre_filtered_in_any_layout(dumps: Any) ->
     _assert_the_principals_three_kept(dumps({"Records": _sorted(_records())}).encode())
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    picks=st.lists(st.integers(0, 4), min_size=1, max_size=12),
+    extra=st.lists(st.sampled_from(["additionalEventData", "apiVersion", "zz"]), max_size=12),
+    spaced=st.booleans(),
+    shape=st.sampled_from(["log", "array"]),
+)
+def test_a_split_export_keeps_exactly_the_records_holding_the_name(
+    picks: list[int], extra: list[str], spaced: bool, shape: str
+) -> None:
+    """Whatever the records' keys and order, the split keeps the records holding the
+    principal's name, in order, and counts the others unread."""
+    records = []
+    for n, pick in enumerate(picks):
+        rec = dict(_records()[pick], eventID=f"e-{n}")
+        if n < len(extra):
+            rec[extra[n]] = {"nested": [{"eventVersion": "x"}, {}]}  # objects in objects
+        records.append(rec)
+    document: Any = records if shape == "array" else {"Records": records}
+    separators = (", ", ": ") if spaced else (",", ":")
+    data = json.dumps(document, sort_keys=True, separators=separators).encode()
+    found = candidate_records(data, b"github-actions-deploy")
+    assert found is not None
+    mine = [r for r in records if r["userIdentity"] != OTHER]
+    assert [c.event_id for c in found[0]] == [r["eventID"] for r in mine]
+    assert found[1] == len(records) - len(mine)
+
+
 @pytest.mark.parametrize("cut", [1, 2, 200])
 def test_an_export_with_sorted_keys_cut_short_is_parsed_whole_to_report_it(cut: int) -> None:
     data = json.dumps({"Records": _sorted(_records())}, sort_keys=True).encode()
