@@ -192,20 +192,27 @@ def test_a_line_cut_short_makes_the_file_parsed_whole_to_report_it() -> None:
     assert ([c.name for c in found[0]], found[1]) == (["CreateVpc"], 1)
 
 
-def test_a_large_json_lines_file_is_read_in_little_memory(tmp_path: Path, reference: Any) -> None:
+def _read_traced(folder: Path) -> tuple[int, int, int]:
+    """The calls read from ``folder``, the records left unread and the peak of memory
+    allocated meanwhile."""
     import tracemalloc
 
+    source = LocalSource(str(folder), needle_of(parse_principal(ROLE_ARN)))
+    tracemalloc.start()
+    calls = sum(1 for _ in source.calls(pytest.fail))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return calls, source.stats.records_unread, peak
+
+
+def test_a_large_json_lines_file_is_read_in_little_memory(tmp_path: Path, reference: Any) -> None:
     other = [r for r in _records() if r["userIdentity"] == OTHER]
     lines = [json.dumps(dict(r, eventID=f"o-{n}")) for n in range(2000) for r in other]
     lines += [json.dumps(dict(r, eventID=f"p-{n}")) for n, r in enumerate(_records()[:1] * 50)]
     _write(tmp_path / "logs", "export.jsonl", "\n".join(lines) + "\n")
     size = (tmp_path / "logs" / "export.jsonl").stat().st_size
-    source = LocalSource(str(tmp_path / "logs"), needle_of(parse_principal(ROLE_ARN)))
-    tracemalloc.start()
-    calls = sum(1 for _ in source.calls(pytest.fail))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert (calls, source.stats.records_unread) == (50, 4000)
+    calls, unread, peak = _read_traced(tmp_path / "logs")
+    assert (calls, unread) == (50, 4000)
     assert peak < 2 * size  # parsed whole, its 4,050 records take about 10 times the text
     fast = run(_settings(tmp_path / "logs"), lambda _: None, reference)
     plain = run(_settings(tmp_path / "logs", plain=True), lambda _: None, reference)
@@ -326,19 +333,13 @@ def test_an_export_with_sorted_keys_cut_short_is_parsed_whole_to_report_it(cut: 
 
 
 def test_an_export_with_sorted_keys_is_read_in_little_memory(tmp_path: Path) -> None:
-    import tracemalloc
-
     other = [r for r in _sorted(_records()) if r["userIdentity"] == OTHER]
     records = [dict(r, eventID=f"o-{n}") for n in range(2000) for r in other]
     records += [dict(_records()[0], eventID=f"p-{n}") for n in range(50)]
     _write(tmp_path / "logs", "export.json", json.dumps({"Records": records}, sort_keys=True))
     size = (tmp_path / "logs" / "export.json").stat().st_size
-    source = LocalSource(str(tmp_path / "logs"), needle_of(parse_principal(ROLE_ARN)))
-    tracemalloc.start()
-    calls = sum(1 for _ in source.calls(pytest.fail))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert (calls, source.stats.records_unread) == (50, 4000)
+    calls, unread, peak = _read_traced(tmp_path / "logs")
+    assert (calls, unread) == (50, 4000)
     assert peak < 3 * size  # parsed whole, its 4,050 records take about 10 times the text
 
 
