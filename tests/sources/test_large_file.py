@@ -240,6 +240,25 @@ def test_a_large_file_of_another_layout_is_read_whole(
     assert source.stats.records_unread == 0
 
 
+def test_a_piece_whose_records_start_with_other_keys_is_split_and_the_read_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log whose first records start with eventVersion and later ones with other keys (a
+    merged export): a piece no separator parts is split by the parser (``scan._split``),
+    which must let go of the piece before it is refilled in place."""
+    records = [json.loads(line) for line in _lines(300)]
+    later = [dict(sorted(dict(r, additionalEventData={"x": 1}).items())) for r in records[150:]]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"Records": records[:150] + later}, separators=(",", ":")))
+    monkeypatch.setattr(local, "PIECE", 4 * 1024)
+    source = LocalSource(str(path), needle_of(parse_principal(ROLE_ARN)))
+    warnings: list[str] = []
+    ids = [c.event_id for c in source.calls(warnings.append)]
+    assert warnings == []
+    assert ids == [f"p-{n}" for n in range(0, 300, 3)]
+    assert source.stats.records_unread == 200
+
+
 def test_a_log_with_keys_after_its_records_is_read_in_pieces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

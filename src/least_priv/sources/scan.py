@@ -177,13 +177,15 @@ def _split(data: bytes | bytearray) -> tuple[list[msgspec.Raw], bool] | None:
     each item holding its key once (``"eventSource"``; ``"CloudTrailEvent"``)."""
     for head, decode, key, saved in _SPLITS:
         if head.match(data):
+            # A piece (a bytearray refilled in place) is copied: a ``Raw`` holds its buffer.
+            text = bytes(data) if isinstance(data, bytearray) else data
             try:
-                document = decode(data)
+                document = decode(text)
             except (msgspec.MsgspecError, RecursionError):
                 return None
             if not isinstance(document, list):
                 document = document.Events if saved else document.Records
-            return (document, saved) if data.count(key) == len(document) else None
+            return (document, saved) if text.count(key) == len(document) else None
     return None
 
 
