@@ -192,9 +192,10 @@ def _split(data: bytes | bytearray) -> tuple[list[msgspec.Raw], bool] | None:
 def _held(
     raws: list[msgspec.Raw], saved: bool, needle: bytes | None, lowered: bool
 ) -> tuple[list[Any], int] | None:
-    """Of ``_split``'s records, those holding ``needle`` (``None``: no record does; in any
-    case when ``lowered``) as ``_record`` gives them, and how many were skipped; ``None``
-    when one of them is no record alone (the file is then parsed whole)."""
+    """Of ``_split``'s records, those holding ``needle`` as ``_record`` gives them, and how
+    many were skipped; ``None`` when one of them is no record alone (the file is then
+    parsed whole). ``needle``: ``None`` when no record holds it; ``lowered``: it is in
+    lower case, to be found in any case."""
     if needle is None:
         return [], len(raws)
     records = []
