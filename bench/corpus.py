@@ -32,6 +32,7 @@ import shutil
 import string
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -256,85 +257,91 @@ def build(spec: Spec, cache: Path = CACHE, workers: int | None = None) -> dict[s
     return {**manifest, "logs": str(folder / "logs")}
 
 
-def one_log(manifest: dict[str, Any], cache: Path = CACHE) -> dict[str, Any]:
-    """The records of a built corpus (``manifest``) in one gzipped ``{"Records":[...]}`` log,
-    as an export or a merge of a trail writes them (in path order), into
-    ``cache/<name>-one-log/logs/export.json.gz`` unless built from the same corpus already;
-    its manifest, as ``build``'s."""
-    folder = cache / f"{Path(manifest['logs']).parent.name}-one-log"
+def _export(
+    manifest: dict[str, Any],
+    kind: str,
+    chunks: Iterator[bytes],
+    counts: dict[str, Any],
+    cache: Path,
+    key: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One gzipped ``{"Records":[...]}`` file of a built corpus's records (``chunks``: runs
+    of records, comma-separated within), into ``cache/<name>-<kind>/logs/export.json.gz``
+    unless built from the same corpus with the same ``counts`` named in ``key`` already; its
+    manifest, as ``build``'s, with ``counts`` (which ``chunks`` may add to as it goes). Written chunk by
+    chunk: the benchmark's own process, whose children's peak memory it measures, stays
+    small."""
+    folder = cache / f"{Path(manifest['logs']).parent.name}-{kind}"
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         found = json.loads(manifest_path.read_text())
-        if found.get("params") == manifest["params"]:
+        wanted = {"params": manifest["params"], **{name: counts[name] for name in key}}
+        if all(found.get(name) == value for name, value in wanted.items()):
             return {**found, "logs": str(folder / "logs")}
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "logs").mkdir(parents=True)
     target = folder / "logs" / "export.json.gz"
-    head, tail = b'{"Records":[', b"]}"
-    raw = len(head) + len(tail)
+    raw = len(_HEAD) + len(_TAIL)
     with gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as out:
-        out.write(head)
-        for index, path in enumerate(sorted(Path(manifest["logs"]).rglob("*.json.gz"))):
-            data = gzip.decompress(path.read_bytes())
-            assert data.startswith(head), path
-            assert data.endswith(tail), path
-            records = (b"," if index else b"") + data[len(head) : -len(tail)]
-            raw += out.write(records)
-        out.write(tail)
+        out.write(_HEAD)
+        for index, chunk in enumerate(chunks):
+            raw += out.write(b"," + chunk if index else chunk)
+        out.write(_TAIL)
     one = {
         **{k: v for k, v in manifest.items() if k != "logs"},
+        **counts,
         "files": 1,
         "compressed_bytes": target.stat().st_size,
         "uncompressed_bytes": raw,
     }
     manifest_path.write_text(json.dumps(one, indent=2) + "\n")
     return {**one, "logs": str(folder / "logs")}
+
+
+_HEAD, _TAIL = b'{"Records":[', b"]}"
+
+
+def _log_files(manifest: dict[str, Any]) -> list[Path]:
+    return sorted(Path(manifest["logs"]).rglob("*.json.gz"))
+
+
+def one_log(manifest: dict[str, Any], cache: Path = CACHE) -> dict[str, Any]:
+    """The records of a built corpus (``manifest``) in one gzipped ``{"Records":[...]}`` log,
+    as an export or a merge of a trail writes them (in path order), into
+    ``cache/<name>-one-log/logs/export.json.gz`` (``_export``)."""
+
+    def chunks() -> Iterator[bytes]:
+        for path in _log_files(manifest):
+            data = gzip.decompress(path.read_bytes())
+            assert data.startswith(_HEAD), path
+            assert data.endswith(_TAIL), path
+            yield data[len(_HEAD) : -len(_TAIL)]
+
+    return _export(manifest, "one-log", chunks(), {}, cache)
 
 
 def sorted_export(manifest: dict[str, Any], events: int, cache: Path = CACHE) -> dict[str, Any]:
     """The records of a built corpus's first files (``manifest``, in path order) up to about
     ``events``, in one gzipped ``{"Records":[...]}`` export written compact with sorted keys
     (as ``jq -c -S`` or ``json.dumps(sort_keys=True)`` write it: records then start with
-    different keys), into ``cache/<name>-sorted-export/logs/export.json.gz`` unless built
-    from the same corpus already; its manifest, as ``build``'s (events and the principal's
-    events counted from the records written). Written file by file: the benchmark's own
-    process, whose children's peak memory it measures, stays small."""
-    folder = cache / f"{Path(manifest['logs']).parent.name}-sorted-export"
-    manifest_path = folder / "manifest.json"
-    if manifest_path.is_file():
-        found = json.loads(manifest_path.read_text())
-        if found.get("params") == manifest["params"] and found.get("wanted") == events:
-            return {**found, "logs": str(folder / "logs")}
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "logs").mkdir(parents=True)
-    target = folder / "logs" / "export.json.gz"
+    different keys), into ``cache/<name>-sorted-export/logs/export.json.gz`` (``_export``);
+    events and the principal's events counted from the records written."""
     principal = manifest.get("principal", shapes.PRINCIPAL)
-    written = mine = 0
-    head, tail = b'{"Records":[', b"]}"
-    raw = len(head) + len(tail)
-    with gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as out:
-        out.write(head)
-        for path in sorted(Path(manifest["logs"]).rglob("*.json.gz")):
-            if written >= events:
-                break
+    counts = {"wanted": events, "events": 0, "principal_events": 0}
+
+    def chunks() -> Iterator[bytes]:
+        for path in _log_files(manifest):
+            if counts["events"] >= events:
+                return
             for record in json.loads(gzip.decompress(path.read_bytes()))["Records"]:
-                text = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
-                raw += out.write(b"," + text if written else text)
-                written += 1
+                yield json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+                counts["events"] += 1
                 context = record["userIdentity"].get("sessionContext", {})
-                mine += context.get("sessionIssuer", {}).get("arn") == principal
-        out.write(tail)
-    one = {
-        **{k: v for k, v in manifest.items() if k != "logs"},
-        "wanted": events,
-        "files": 1,
-        "events": written,
-        "principal_events": mine,
-        "compressed_bytes": target.stat().st_size,
-        "uncompressed_bytes": raw,
-    }
-    manifest_path.write_text(json.dumps(one, indent=2) + "\n")
-    return {**one, "logs": str(folder / "logs")}
+                counts["principal_events"] += (
+                    context.get("sessionIssuer", {}).get("arn") == principal
+                )
+
+    return _export(manifest, "sorted-export", chunks(), counts, cache, key=("wanted",))
 
 
 def main(argv: list[str] | None = None) -> int:

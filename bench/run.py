@@ -321,13 +321,19 @@ def one_file(
     path's and the folder's. One file is read by one process."""
     main = corpora["main"]["name"]
     one = {**corpus.one_log(corpora["main"]), "name": f"{main} in one gzipped log"}
+    fast = _one_file_rows(results, one, sizes)
+    results.checks.append((f"{one['name']}: policy == {main}'s", bool(fast) and fast == policy))
+
+
+def _one_file_rows(results: Results, one: dict[str, Any], sizes: Sizes) -> dict[str, bytes]:
+    """least-priv on all cores and plain on a corpus of one file, its policy checked
+    against the plain path's; the policy."""
     log(f"corpus {one['name']}: 1 file, {one['compressed_bytes']:,} bytes")
     cores = len(os.sched_getaffinity(0))
     fast = run_least_priv(results, one, f"{cores} cores", repeat=sizes.repeat)
     plain = run_least_priv(results, one, "plain (LEAST_PRIV_PLAIN=1)", plain=True)
-    name = one["name"]
-    results.checks.append((f"{name}: policy == plain path", bool(fast) and fast == plain))
-    results.checks.append((f"{name}: policy == {main}'s", bool(fast) and fast == policy))
+    results.checks.append((f"{one['name']}: policy == plain path", bool(fast) and fast == plain))
+    return fast
 
 
 def export_with_sorted_keys(
@@ -339,12 +345,7 @@ def export_with_sorted_keys(
     main = corpora["main"]["name"]
     export = corpus.sorted_export(corpora["main"], max(1, sizes.main // 4))
     export["name"] = f"first {export['events']:,} events of {main}, one export, keys sorted"
-    log(f"corpus {export['name']}: 1 file, {export['compressed_bytes']:,} bytes")
-    cores = len(os.sched_getaffinity(0))
-    fast = run_least_priv(results, export, f"{cores} cores", repeat=sizes.repeat)
-    plain = run_least_priv(results, export, "plain (LEAST_PRIV_PLAIN=1)", plain=True)
-    name = export["name"]
-    results.checks.append((f"{name}: policy == plain path", bool(fast) and fast == plain))
+    _one_file_rows(results, export, sizes)
 
 
 def real_corpus(results: Results) -> None:
