@@ -233,8 +233,6 @@ def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
     (``_lines_layout``); ``None`` for any other."""
     layout = _records_layout(data, native) or _saved_layout(data)
     if layout is None:
-        if _HEAD.match(data) or _HEADS[b"Events"].match(data):
-            return None  # a document, not lines (its first line may be all of it: not parsed)
         return _array_layout(data) or _lines_layout(data)
     return layout if data[_stop(data, layout.first) - 1] == ord("}") else None
 
@@ -342,9 +340,10 @@ def _lines_layout(data: bytes | bytearray) -> _Layout | None:
     starts with ``{`` and ends with ``}`` (no blank, indented, continued or cut line) and the
     first line is a whole event (an object with ``eventSource``, as ``local`` takes one). A
     line can hold no raw line break (JSON escapes it in strings), so the lines are the
-    records."""
+    records. A ``{"Records":[...]}`` or ``{"Events":[...]}`` document is none (not parsed
+    to see: its first line may be all of it)."""
     head = _START.match(data)
-    if head is None:
+    if head is None or _HEAD.match(data) or _HEADS[b"Events"].match(data):
         return None
     first = head.end() - 1
     stop = _stop(data, first)
