@@ -94,12 +94,10 @@ def needle_of(principal: Principal) -> bytes | None:
 
 
 def _first(data: bytes | bytearray, needle: bytes) -> tuple[bytes | bytearray, bytes, int]:
-    """Where ``needle`` first is in ``data``, in its case or (failing that) any case: the
-    buffer and needle to go on searching with (``data`` or its lower-case copy, same
-    length) and the position, -1 if nowhere."""
-    at = data.find(needle)
-    if at >= 0:
-        return data, needle, at
+    """Where ``needle`` first is in ``data``, whatever its case: the buffer to go on
+    searching in (the lower-case copy of ``data``, same length), the needle in lower case
+    and the position, -1 if nowhere. Every case, not only the first found: a file may hold
+    the name in two (a role deleted and made again in another case)."""
     lowered, needle = data.lower(), needle.lower()
     return lowered, needle, lowered.find(needle)
 
@@ -144,10 +142,10 @@ def _without_layout(
     (parsed whole), but for a file without the name, whose records are counted."""
     split = _split(data)
     if split is not None:
-        return _held(split[0], split[1], needle if at >= 0 else None, haystack is not data)
+        return _held(split[0], split[1], needle if at >= 0 else None)
     if at >= 0 or any(head.match(data) for head in _HEADS.values()):
         return None  # a log cut short (or oddly spaced): parsed, so that it is reported
-    skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
+    skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy
     return ([], skipped) if skipped else None  # no record at all: let the parser say why
 
 
@@ -190,18 +188,18 @@ def _split(data: bytes | bytearray) -> tuple[list[msgspec.Raw], bool] | None:
 
 
 def _held(
-    raws: list[msgspec.Raw], saved: bool, needle: bytes | None, lowered: bool
+    raws: list[msgspec.Raw], saved: bool, needle: bytes | None
 ) -> tuple[list[Any], int] | None:
-    """Of ``_split``'s records, those holding ``needle`` as ``_record`` gives them, and how
-    many were skipped; ``None`` when one of them is no record alone (the file is then
-    parsed whole). ``needle``: ``None`` when no record holds it; ``lowered``: it is in
-    lower case, to be found in any case."""
+    """Of ``_split``'s records, those holding ``needle`` (in lower case: found in any case)
+    as ``_record`` gives them, and how many were skipped; ``None`` when one of them is no
+    record alone (the file is then parsed whole). ``needle``: ``None`` when no record holds
+    it."""
     if needle is None:
         return [], len(raws)
     records = []
     for raw in raws:
         text = bytes(raw)
-        if needle in (text.lower() if lowered else text):
+        if needle in text.lower():
             record = _record(text, False, saved)
             if record is None:
                 return None
