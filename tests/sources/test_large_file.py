@@ -38,15 +38,25 @@ def _lines(events: int) -> list[str]:
             rec = record(
                 "s3", "GetObject", request={"bucketName": "b", "key": f"k{n % 7}"}, eventID=f"p-{n}"
             )
+            # As S3 writes a data event: objects in a list inside the record ("},{" within it).
+            rec["resources"] = [
+                {"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::b/k{n % 7}"},
+                {"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"},
+            ]
+        if n % 4 == 1:  # some records with a field others lack: sorted, they start with it
+            rec["additionalEventData"] = {"bytesTransferredIn": 0}
         found.append(json.dumps(rec))
     return found
 
 
-# A log as CloudTrail writes it, as ``json.dumps`` writes it by default, and indented.
+# A log as CloudTrail writes it, as ``json.dumps`` writes it by default, and indented; and
+# exports with sorted keys (``jq -S``), whose records start with different keys.
 LAYOUTS = {
     "compact": {"separators": (",", ":")},
     "spaced": {},
     "indented": {"indent": 2},
+    "sorted": {"separators": (",", ":"), "sort_keys": True},
+    "sorted-spaced": {"sort_keys": True},
 }
 
 
@@ -76,7 +86,8 @@ def _write(path: Path, lines: list[str], zipped: bool, layout: str = "lines") ->
         text = _lookup_events(lines, None if layout.endswith("compact") else 4)
     elif layout.startswith("array"):  # the events as one JSON array (``jq .Records``)
         events = [json.loads(line) for line in lines]
-        text = json.dumps(events, indent=2) if layout.endswith("indented") else json.dumps(events)
+        indent = 2 if layout.endswith("indented") else None
+        text = json.dumps(events, indent=indent, sort_keys=layout.endswith("sorted"))
     else:
         text = _log(lines, layout)
     data = text.encode()
@@ -95,10 +106,11 @@ def _report(folder: Path, reference: Any, plain: bool = False) -> Any:
     return outcome, warnings
 
 
-@pytest.mark.parametrize(
-    "layout",
-    ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"],
-)
+ALL = ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"]
+ALL += ["array-sorted"]
+
+
+@pytest.mark.parametrize("layout", ALL)
 @pytest.mark.parametrize("zipped", [False, True])
 @pytest.mark.parametrize("plain", [False, True])
 def test_pieces_give_the_whole_reads_result(
@@ -122,7 +134,10 @@ def test_pieces_give_the_whole_reads_result(
     assert piece_warnings == whole_warnings == []
 
 
-@pytest.mark.parametrize("layout", ["lines", "compact", "lookup-events", "array"])
+@pytest.mark.parametrize(
+    "layout",
+    ["lines", "compact", "lookup-events", "array", "sorted", "sorted-spaced", "array-sorted"],
+)
 def test_memory_follows_the_piece_not_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
@@ -273,9 +288,7 @@ def test_a_log_with_keys_after_its_records_is_read_in_pieces(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    layout=st.sampled_from(
-        ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"]
-    ),
+    layout=st.sampled_from(ALL),
     events=st.integers(1, 120),
     piece=st.integers(256, 16 * 1024),
     zipped=st.booleans(),
@@ -300,3 +313,55 @@ def test_any_piece_size_reads_what_a_whole_read_does(
         patch.setattr(local, "PIECE", piece)
         assert read() == whole
     assert whole[1].records + whole[1].records_unread == events
+
+
+def _sorted_export(path: Path, records: list[dict[str, Any]], **dumps: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"Records": records}, sort_keys=True, **dumps))
+    return path
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+def test_objects_nested_in_a_record_that_start_like_one_are_not_cut_between(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch, spaced: bool
+) -> None:
+    """Keys sorted, the bytes between two records are also between two objects in a list
+    inside a record; even when those objects start with a record's field, each cut is one
+    the document reads whole at."""
+    records = [json.loads(line) for line in _lines(300)]
+    for n, rec in enumerate(records):
+        rec["requestParameters"] = {
+            "items": [{"eventName": f"a{n}"}, {"awsRegion": "x", "eventID": str(n)}] * (n % 5)
+        }
+    separators = None if spaced else (",", ":")
+    _sorted_export(tmp_path / "logs" / "export.json", records, separators=separators)
+    whole, whole_warnings = _report(tmp_path / "logs", reference)
+    plain, _ = _report(tmp_path / "logs", reference, plain=True)
+    monkeypatch.setattr(local, "PIECE", 2 * 1024)
+    source = LocalSource(str(tmp_path / "logs"), needle_of(parse_principal(ROLE_ARN)))
+    ids = [c.event_id for c in source.calls(pytest.fail)]
+    assert ids == [f"p-{n}" for n in range(0, 300, 3)]
+    assert source.stats.records_unread == 200
+    pieces, piece_warnings = _report(tmp_path / "logs", reference)
+    assert pieces.texts == whole.texts == plain.texts
+    assert pieces.report["events"] == whole.report["events"]
+    assert piece_warnings == whole_warnings == []
+
+
+def test_a_document_that_cannot_be_cut_is_read_whole_from_there(
+    tmp_path: Path, reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys sorted, a record that is no event makes every piece holding it read other than
+    whole: past a few pieces without a cut, the rest is read as one, and the record is
+    reported as a whole read reports it."""
+    records = [json.loads(line) for line in _lines(600)]
+    records[400] = {"note": "not an event"}
+    _sorted_export(tmp_path / "logs" / "export.json", records, separators=(",", ":"))
+    whole, whole_warnings = _report(tmp_path / "logs", reference)
+    monkeypatch.setattr(local, "PIECE", 4 * 1024)
+    monkeypatch.setattr(local, "_MAX_TRIED", 2)
+    pieces, piece_warnings = _report(tmp_path / "logs", reference)
+    assert pieces.texts == whole.texts
+    assert pieces.report["events"] == whole.report["events"]
+    assert piece_warnings == whole_warnings
+    assert len(whole_warnings) == 1

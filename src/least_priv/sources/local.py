@@ -3,8 +3,8 @@ JSON lines of events, JSON arrays of events and saved LookupEvents responses; fo
 read recursively.
 
 Files are read one at a time, so memory follows the largest file, not the number of files;
-a large log, array of events, LookupEvents responses or file of JSON lines is read in
-pieces, so memory follows the piece.
+a large log, array of events, LookupEvents responses (their keys sorted too) or file of
+JSON lines is read in pieces, so memory follows the piece.
 Read for a window, a folder leaves out the log files delivered outside it (``delivery``);
 digest and Insights files are never read (no API call is in them).
 A file that cannot be read is skipped with one warning and counted; it never stops the run.
@@ -32,7 +32,14 @@ from least_priv.core.select import Window
 from least_priv.errors import InputError
 from least_priv.sources.base import SourceStats, Warn
 from least_priv.sources.delivery import bounds, cloudtrail_named, outside, utc
-from least_priv.sources.scan import candidate_records, is_json_lines, loads, log_separator
+from least_priv.sources.scan import (
+    DocumentCut,
+    candidate_records,
+    document_cut,
+    is_json_lines,
+    loads,
+    log_separator,
+)
 
 try:  # ISA-L's inflate: the same output, about three times as fast as zlib's
     from isal import igzip, isal_zlib
@@ -245,10 +252,12 @@ class LocalSource:
         """A piece's records, with the lines or records it held counted in ``tally``."""
         unread = self.stats.records_unread
         records = self._records(piece, native)
+        unread = self.stats.records_unread - unread
+        tally.unread += unread
         if tally.unit == "lines":
             tally.done += piece.count(b"\n")
         elif tally.unit:  # a log: the records parsed and those skipped unread
-            tally.done += len(records) + self.stats.records_unread - unread
+            tally.done += len(records) + unread
         return records
 
     def warn_listing(self, warn: Warn) -> None:
@@ -372,16 +381,17 @@ class _Tally:
     records: int = 0
     valid: int = 0
     first_error: str = ""
+    unread: int = 0  # records skipped unparsed (``scan.candidate_records``)
 
 
 def calls_of_records(
-    where: str, records: list[Any], stats: SourceStats, warn: Warn
+    where: str, records: list[Any], stats: SourceStats, warn: Warn, unread: int = 0
 ) -> Iterator[ApiCall]:
     """The CloudTrail events among one file's raw records (or calls already decoded from
-    them: ``scan.candidate_records``); counts files and records in
-    ``stats``; a file with records but no event is skipped with one warning, records that
-    are no event are left out with one warning per file."""
-    tally = _Tally()
+    them: ``scan.candidate_records``, which skipped ``unread`` others); counts files and
+    records in ``stats``; a file with records but no event is skipped with one warning,
+    records that are no event are left out with one warning per file."""
+    tally = _Tally(unread=unread)
     yield from _calls(records, stats, tally)
     _finish(where, tally, stats, warn)
 
@@ -411,7 +421,7 @@ def _finish(where: str, tally: _Tally, stats: SourceStats, warn: Warn) -> None:
     if tally.first_error:
         invalid = tally.records - tally.valid
         warn(
-            f"{where}: {invalid} of {tally.records} records left out, not CloudTrail events "
+            f"{where}: {invalid} of {tally.records + tally.unread} records left out, not CloudTrail events "
             f"({tally.first_error})"
         )
 
@@ -425,13 +435,23 @@ class _Cut:
     lines), or at the comma between two records of a log (or two events of saved
     LookupEvents responses, or two items of a JSON array of events), each piece then made a
     whole ``{"Records":[...]}`` (``{"Events":[...]}``, ``[...]``) again (``head`` before
-    all but the first, ``tail`` after all but the last)."""
+    all but the first, ``tail`` after all but the last). A document no separator parts
+    (keys sorted) is cut where ``document`` finds it may be."""
 
     separator: bytes
     keep: int  # bytes of the separator that stay with the piece before the cut
     head: bytes = b""
     tail: bytes = b""
     unit: str = "lines"
+    skip: int = 1  # where the next piece starts, from the separator's start
+    document: DocumentCut | None = None
+
+
+# A document cut (``DocumentCut``): the cuts tried in a piece, from its end, before it is
+# read on; and how large a piece may grow without one before the rest is read as one piece
+# (each try reads the piece through).
+_TRIES = 8
+_MAX_TRIED = 8
 
 
 def _cut_of(head: bytes) -> _Cut | None:
@@ -441,7 +461,31 @@ def _cut_of(head: bytes) -> _Cut | None:
     if found is not None:
         opening, separator, closing = found
         return _Cut(separator, 0, opening, closing, "records")
-    return _Cut(b"\n", 1) if is_json_lines(head[: head.rfind(b"\n")]) else None
+    if is_json_lines(head[: head.rfind(b"\n")]):
+        return _Cut(b"\n", 1)
+    document = document_cut(head)
+    if document is None:
+        return None
+    sep = document.separator
+    return _Cut(sep, 1, document.opening, document.closing, "records", len(sep) - 1, document)
+
+
+def _cut_at(buffer: bytearray, cut: _Cut) -> int:
+    """Where to cut ``buffer``: at its last separator, or (a document cut) at the last of
+    its last ``_TRIES`` separators followed by a record's field before which the piece
+    reads whole; -1: nowhere yet."""
+    at = buffer.rfind(cut.separator)
+    document = cut.document
+    if document is None:
+        return at
+    tries = _TRIES
+    while at > 0 and tries:
+        if document.starts_record(buffer, at):
+            tries -= 1
+            if document.whole(bytes(buffer[: at + cut.keep]) + cut.tail):
+                return at
+        at = buffer.rfind(cut.separator, 0, at)
+    return -1
 
 
 def _pieces(
@@ -491,15 +535,17 @@ def _cut(stream: Any, buffer: bytearray, cut: _Cut) -> Generator[bytearray, None
     Every piece is ``buffer``, cut and then refilled in place (no fresh pages to fault in
     for each piece): a piece is read before the next is asked for, and not kept."""
     while True:
-        at = buffer.rfind(cut.separator)
+        at = _cut_at(buffer, cut)
         if at > 0:
-            rest = buffer[at + 1 :]
+            rest = buffer[at + cut.skip :]
             del buffer[at + cut.keep :]
             buffer += cut.tail
             yield buffer
             buffer[:] = cut.head
             buffer += rest
             del rest
+        elif cut.document is not None and len(buffer) > _MAX_TRIED * PIECE:
+            buffer += stream.read()  # no cut found: the rest as one piece
         block = stream.read(PIECE)
         if not block:
             break

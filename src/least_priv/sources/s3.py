@@ -210,7 +210,7 @@ class S3Source:
                 self.stats.files_skipped.append({"file": where, "reason": obj.reason})
                 warn(f"skipped {where}: {obj.reason}")
                 continue
-            yield from calls_of_records(where, obj.records, self.stats, warn)
+            yield from calls_of_records(where, obj.records, self.stats, warn, obj.unread)
         if self._given is None:  # a part leaves these to the whole read (``finished``)
             self.finished(warn)
 

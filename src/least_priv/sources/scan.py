@@ -14,7 +14,8 @@ their keys. JSON lines (an export, one event a line) are split at the line break
 escapes inside strings.
 A whole document whose records no separator parts (an export with sorted keys: its records
 start with different keys) is split into its records by msgspec, which skips over each at
-about 1.6 GB/s (``_split``). Every other layout is parsed whole, and so is a log cut short
+about 1.6 GB/s (``_split``); a large one is cut into such documents where one reads whole
+(``DocumentCut``). Every other layout is parsed whole, and so is a log cut short
 (so that it is reported). Saved LookupEvents responses are read the same
 way, each item a record (its CloudTrailEvent), and so is a JSON array of events (``jq
 .Records``) when every item holds one ``"eventSource"``. The skip is exact: the analysis would drop
@@ -321,6 +322,108 @@ def log_separator(head: bytes) -> tuple[bytes, bytes, bytes] | None:
             if not name:
                 return b"[", layout.separator, b"]"
             return b'{"' + name + b'":[', layout.separator, b"]}"
+    return None
+
+
+# The fields a CloudTrail record may have (and a LookupEvents item's), which a record
+# starts with when its keys are sorted: objects nested in a record rarely start with one.
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+_RECORD_FIELDS = frozenset(
+    b'"' + name + b'"'
+    for name in (
+        b"addendum",
+        b"additionalEventData",
+        b"apiVersion",
+        b"awsRegion",
+        b"edgeDeviceDetails",
+        b"errorCode",
+        b"errorMessage",
+        b"eventCategory",
+        b"eventID",
+        b"eventName",
+        b"eventSource",
+        b"eventTime",
+        b"eventType",
+        b"eventVersion",
+        b"insightDetails",
+        b"managementEvent",
+        b"readOnly",
+        b"recipientAccountId",
+        b"requestID",
+        b"requestParameters",
+        b"resources",
+        b"responseElements",
+        b"serviceEventDetails",
+        b"sessionCredentialFromConsole",
+        b"sharedEventID",
+        b"sourceIPAddress",
+        b"tlsDetails",
+        b"userAgent",
+        b"userIdentity",
+        b"vpcEndpointAccountId",
+        b"vpcEndpointId",
+        b"AccessKeyId",
+        b"CloudTrailEvent",
+        b"EventId",
+        b"EventName",
+        b"EventSource",
+        b"EventTime",
+        b"ReadOnly",
+        b"Resources",
+        b"Username",
+    )
+)
+_NAME = re.compile(rb'\s*("(?:[^"\\]|\\.)*")\s*:')
+_GAP = re.compile(rb"\s*,\s*\{")
+
+
+@dataclass(frozen=True)
+class DocumentCut:
+    """Where a whole document no separator parts (an export with sorted keys: its records
+    start with different keys) may be cut: between two records, ``}`` then the bytes
+    between the first two (``separator``, ending with ``{``). Those bytes also part objects
+    nested in a record, so a cut is taken only where a record field's name follows
+    (``starts``) and the piece before it reads as the whole document (``whole``)."""
+
+    opening: bytes  # the document up to its list, as each piece but the first starts
+    separator: bytes
+    closing: bytes  # after its list, as each piece but the last ends
+    starts: frozenset[bytes]  # the quoted names a record may start with
+
+    def starts_record(self, data: bytes | bytearray, at: int) -> bool:
+        """Whether a record field's name follows the separator found at ``at``."""
+        name = _NAME.match(data, at + len(self.separator))
+        return name is not None and name.group(1) in self.starts
+
+    def whole(self, piece: bytes) -> bool:
+        """Whether ``piece`` (closed) reads as the document, each record whole."""
+        return _split(piece) is not None
+
+
+def document_cut(head: bytes) -> DocumentCut | None:
+    """How to cut a ``{"Records":[...]}``, ``{"Events":[...]}`` or JSON array that starts
+    with ``head`` when no separator parts its records (``log_separator`` found none):
+    ``None`` for another document, or one record."""
+    for name, pattern in _HEADS.items():
+        match = pattern.match(head)
+        if match is None:
+            continue
+        first = match.start(1)
+        text = head[first:].decode("utf-8", "surrogateescape")
+        try:
+            record, end = json.JSONDecoder().raw_decode(text)
+        except (ValueError, RecursionError):
+            return None
+        end = first + len(text[:end].encode("utf-8", "surrogateescape"))
+        gap = _GAP.match(head, end)
+        key = "CloudTrailEvent" if name == b"Events" else "eventSource"
+        if not isinstance(record, dict) or key not in record or gap is None:
+            return None  # no event first: read whole, and reported
+        own = frozenset(json.dumps(key).encode() for key in record)
+        opening = b'{"' + name + b'":[' if name else b"["
+        return DocumentCut(
+            opening, b"}" + gap.group(), b"]}" if name else b"]", own | _RECORD_FIELDS
+        )
     return None
 
 
