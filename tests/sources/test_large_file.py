@@ -64,26 +64,32 @@ def _log(lines: list[str], layout: str) -> str:
     return json.dumps({"Records": [json.loads(line) for line in lines]}, **LAYOUTS[layout])
 
 
-def _lookup_events(lines: list[str], indent: int | None) -> str:
+def _lookup_events(lines: list[str], indent: int | None, sort_keys: bool = False) -> str:
     """Saved LookupEvents responses as the AWS CLI writes them (``aws cloudtrail
-    lookup-events > events.json``: every page's events in one document, indented by 4)."""
+    lookup-events > events.json``: every page's events in one document, indented by 4).
+    Sorted (``jq -S``), the events with an access key start with it, the others not."""
     events = []
-    for line in lines:
+    for n, line in enumerate(lines):
         rec = json.loads(line)
         events.append({
             "EventId": rec["eventID"], "EventName": rec["eventName"], "ReadOnly": "true",
             "EventTime": rec["eventTime"], "EventSource": rec["eventSource"],
-            "Username": rec["userIdentity"]["arn"].rsplit("/", 1)[-1], "Resources": [],
+            "Username": rec["userIdentity"]["arn"].rsplit("/", 1)[-1],
+            "Resources": [{"ResourceType": "AWS::S3::Bucket", "ResourceName": "b"}] * (n % 3),
             "CloudTrailEvent": line,
         })  # fmt: skip
-    return json.dumps({"Events": events, "NextToken": "eyJ0b2tlbiI6IDF9"}, indent=indent)
+        if n % 4 == 2:
+            events[-1]["AccessKeyId"] = "ASIAEXAMPLE"
+    document = {"Events": events, "NextToken": "eyJ0b2tlbiI6IDF9"}
+    return json.dumps(document, indent=indent, sort_keys=sort_keys)
 
 
 def _write(path: Path, lines: list[str], zipped: bool, layout: str = "lines") -> Path:
     if layout == "lines":
         text = "\n".join(lines) + "\n"
     elif layout.startswith("lookup-events"):
-        text = _lookup_events(lines, None if layout.endswith("compact") else 4)
+        indent = None if layout.endswith(("compact", "sorted")) else 4
+        text = _lookup_events(lines, indent, layout.endswith("sorted"))
     elif layout.startswith("array"):  # the events as one JSON array (``jq .Records``)
         events = [json.loads(line) for line in lines]
         indent = 2 if layout.endswith("indented") else None
@@ -107,7 +113,7 @@ def _report(folder: Path, reference: Any, plain: bool = False) -> Any:
 
 
 ALL = ["lines", *LAYOUTS, "lookup-events", "lookup-events-compact", "array", "array-indented"]
-ALL += ["array-sorted"]
+ALL += ["array-sorted", "lookup-events-sorted"]
 
 
 @pytest.mark.parametrize("layout", ALL)

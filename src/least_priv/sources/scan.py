@@ -59,6 +59,7 @@ _HEADS = {
 }
 _HEAD = _HEADS[b"Records"]
 _SOURCE_KEY = b'"eventSource"'  # once in every event of an array (checked: nothing marks it)
+_ITEM_KEY = b'"CloudTrailEvent"'  # once in every LookupEvents item
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 _FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
 
@@ -163,7 +164,7 @@ _Decode = Callable[[bytes | bytearray], Any]
 # no event, as ``_array_layout`` asks), and whether the items are LookupEvents'.
 _SPLITS: tuple[tuple[re.Pattern[bytes], _Decode, bytes, bool], ...] = (
     (_HEADS[b"Records"], msgspec.json.Decoder(_Log).decode, _SOURCE_KEY, False),
-    (_HEADS[b"Events"], msgspec.json.Decoder(_Saved).decode, b'"CloudTrailEvent"', True),
+    (_HEADS[b"Events"], msgspec.json.Decoder(_Saved).decode, _ITEM_KEY, True),
     (_HEADS[b""], msgspec.json.Decoder(list[msgspec.Raw]).decode, _SOURCE_KEY, False),
 )
 
@@ -302,9 +303,13 @@ def _records_layout(
     # In a file CloudTrail did not write (an export, a test corpus), records need not all
     # start with the same key (keys sorted, some records with fields others lack): then
     # the separators would miscount them. Each record holds one eventVersion (or, from a
-    # generator that leaves it out, the first record's first key): count that instead.
+    # generator that leaves it out, one eventSource), each LookupEvents item one
+    # CloudTrailEvent: count that instead.
     if not (native and key == _FIRST_KEY):
-        once = _FIRST_KEY if data.find(_FIRST_KEY, first, end) >= 0 else key
+        if pattern is _HEADS[b"Events"]:
+            once = _ITEM_KEY
+        else:
+            once = _FIRST_KEY if data.find(_FIRST_KEY, first, end) >= 0 else _SOURCE_KEY
         if data.count(once, first) != layout.count(data):
             return None
     return layout
