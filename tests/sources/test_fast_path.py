@@ -397,8 +397,13 @@ def test_keys_after_the_list_are_checked_before_the_last_record_is_read(
         assert [c.name for c in found[0]] == ["CreateVpc", "CreateBucket"]
 
 
-def test_the_principal_is_found_whatever_the_case(tmp_path: Path, reference: Any) -> None:
-    _write(tmp_path / "logs", "a.json", json.dumps({"Records": _records()}, separators=(",", ":")))
+@pytest.mark.parametrize(
+    "file", ["a.json", "111122223333_CloudTrail_us-east-1_20261120T1005Z_a1b2.json"]
+)
+def test_the_principal_is_found_whatever_the_case(
+    file: str, tmp_path: Path, reference: Any
+) -> None:
+    _write(tmp_path / "logs", file, json.dumps({"Records": _records()}, separators=(",", ":")))
     upper = ROLE_ARN.replace("github-actions-deploy", "GitHub-Actions-DEPLOY")
     fast, plain = _both(tmp_path / "logs", reference, upper)
     _same(fast, plain)
@@ -513,17 +518,24 @@ def _recased(rec: dict[str, Any], name: str) -> dict[str, Any]:
     return json.loads(json.dumps(rec).replace("github-actions-deploy", name))
 
 
-@pytest.mark.parametrize(
-    "file",
-    ["111122223333_CloudTrail_us-east-1_20261120T1005Z_a1b2.json.gz", "export.json"],
-    ids=["cloudtrail-log", "export"],
-)
-def test_a_file_holding_the_name_in_two_cases_keeps_the_records_of_both(
-    file: str, tmp_path: Path, reference: Any
+@pytest.mark.parametrize("file", ["export.json", "export.json.gz", "events.jsonl"])
+@pytest.mark.parametrize("order", ["before", "between", "after"])
+def test_an_export_holding_the_name_in_two_cases_keeps_the_records_of_both(
+    file: str, order: str, tmp_path: Path, reference: Any
 ) -> None:
-    records = _records()
-    records += [_recased(r, "GitHub-Actions-Deploy") for r in _records()]
-    _write(tmp_path / "logs", file, json.dumps({"Records": records}, separators=(",", ":")))
+    """An export may span years: a role deleted and made again in another case is found in
+    both, wherever its records lie."""
+    records, recased = _records(), [_recased(r, "GitHub-Actions-Deploy") for r in _records()]
+    records = {
+        "before": recased + records,
+        "between": records[:2] + recased + records[2:],
+        "after": records + recased,
+    }[order]
+    if file.endswith(".jsonl"):
+        text = "\n".join(json.dumps(r, separators=(",", ":")) for r in records)
+    else:
+        text = json.dumps({"Records": records}, separators=(",", ":"))
+    _write(tmp_path / "logs", file, text)
     for principal in (ROLE_ARN, ROLE_ARN.replace("github-actions-deploy", "GITHUB-actions-deploy")):
         fast, plain = _both(tmp_path / "logs", reference, principal)
         _same(fast, plain)

@@ -95,11 +95,20 @@ def needle_of(principal: Principal) -> bytes | None:
     return found.encode() if found.lower() == principal.name else principal.name.encode()
 
 
-def _first(data: bytes | bytearray, needle: bytes) -> tuple[bytes | bytearray, bytes, int]:
-    """Where ``needle`` first is in ``data``, whatever its case: the buffer to go on
-    searching in (the lower-case copy of ``data``, same length), the needle in lower case
-    and the position, -1 if nowhere. Every case, not only the first found: a file may hold
-    the name in two (a role deleted and made again in another case)."""
+def _first(
+    data: bytes | bytearray, needle: bytes, native: bool = False
+) -> tuple[bytes | bytearray, bytes, int]:
+    """Where ``needle`` first is in ``data``, in any case: the buffer and needle to go on
+    searching with (``data`` or its lower-case copy, same length) and the position, -1 if
+    nowhere. A log file CloudTrail wrote (``native``) is searched in ``needle``'s case
+    first, and in any case only without it there: it holds about five minutes of one region,
+    and the name in a second case in one such file would take a role deleted and made again
+    in those minutes, still calling. Any other file (an export may span years) is searched
+    in any case throughout, so that a file holding the name in two cases keeps both."""
+    if native:
+        at = data.find(needle)
+        if at >= 0:
+            return data, needle, at
     lowered, needle = data.lower(), needle.lower()
     return lowered, needle, lowered.find(needle)
 
@@ -107,15 +116,15 @@ def _first(data: bytes | bytearray, needle: bytes) -> tuple[bytes | bytearray, b
 def candidate_records(
     data: bytes | bytearray, needle: bytes, native: bool = False
 ) -> tuple[list[Any], int] | None:
-    """The records of a file that hold ``needle``, as calls or parsed records (for
-    ``parse_event`` to accept or name what is wrong), and how many records were skipped
-    unparsed; ``None`` when the file must be parsed whole (no layout ``_layout`` can read,
-    or a record that does not parse alone). ``native``: a log file CloudTrail wrote, by its
-    name (``_records_layout``)."""
-    haystack, needle, at = _first(data, needle)
+    """The records of a file that hold ``needle`` (in any case: ``_first``), as calls or
+    parsed records (for ``parse_event`` to accept or name what is wrong), and how many
+    records were skipped unparsed; ``None`` when the file must be parsed whole (no layout
+    ``_layout`` can read, or a record that does not parse alone). ``native``: a log file
+    CloudTrail wrote, by its name (``_records_layout``)."""
+    haystack, needle, at = _first(data, needle, native)
     layout = _layout(data, native)
     if layout is None:
-        return _without_layout(data, haystack, needle, at)
+        return _without_layout(data, haystack, needle.lower(), at)
     if at < 0:
         return [], layout.count(data)
     first, stop, separator = layout.first, layout.stop, layout.separator
@@ -139,15 +148,16 @@ def candidate_records(
 def _without_layout(
     data: bytes | bytearray, haystack: bytes | bytearray, needle: bytes, at: int
 ) -> tuple[list[Any], int] | None:
-    """``candidate_records`` of a file no separator parts (``_first`` gave ``haystack``,
-    ``needle`` and ``at``): a whole document split by a parser (``_split``), else ``None``
-    (parsed whole), but for a file without the name, whose records are counted."""
+    """``candidate_records`` of a file no separator parts (``_first`` gave ``haystack`` and
+    ``at``; ``needle`` in lower case): a whole document split by a parser (``_split``),
+    else ``None`` (parsed whole), but for a file without the name, whose records are
+    counted."""
     split = _split(data)
     if split is not None:
         return _held(split[0], split[1], needle if at >= 0 else None)
     if at >= 0 or any(head.match(data) for head in _HEADS.values()):
         return None  # a log cut short (or oddly spaced): parsed, so that it is reported
-    skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy
+    skipped = haystack.count(_KEY)  # ``haystack`` is the lower-case copy here
     return ([], skipped) if skipped else None  # no record at all: let the parser say why
 
 
