@@ -13,6 +13,7 @@ main corpus. Prints Markdown tables, the fast path's policy checked against the 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -726,6 +727,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     began = time.perf_counter()
+    # Bytecode as an installed package has it: with PYTHONDONTWRITEBYTECODE set, an edited
+    # module would otherwise be compiled again in every measured run.
+    compileall.compile_dir(ROOT / "src", quiet=1)
     corpora = build_corpora(sizes)
     exe = None if args.quick or args.no_trailscraper else trailscraper_bin()
     results = Results()
