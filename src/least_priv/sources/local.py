@@ -419,9 +419,9 @@ def _finish(where: str, tally: _Tally, stats: SourceStats, warn: Warn) -> None:
     stats.files_read += 1
     stats.tell()
     if tally.first_error:
-        invalid = tally.records - tally.valid
+        invalid, total = tally.records - tally.valid, tally.records + tally.unread
         warn(
-            f"{where}: {invalid} of {tally.records + tally.unread} records left out, not CloudTrail events "
+            f"{where}: {invalid} of {total} records left out, not CloudTrail events "
             f"({tally.first_error})"
         )
 
