@@ -542,6 +542,24 @@ def test_an_export_holding_the_name_in_two_cases_keeps_the_records_of_both(
         assert fast.report["events"]["events_matched"] == 6
 
 
+@pytest.mark.parametrize(
+    "file", ["export.json", "111122223333_CloudTrail_us-east-1_20261120T1005Z_a1b2.json"]
+)
+def test_a_record_left_out_is_counted_among_all_the_files_records(
+    file: str, tmp_path: Path, reference: Any
+) -> None:
+    """The records skipped unread count too: the warning says what the plain path says."""
+    broken = dict(_records()[0], eventSource=7)  # the principal's, so it is decoded
+    records = [*_records(), broken]
+    _write(tmp_path / "logs", file, json.dumps({"Records": records}, separators=(",", ":")))
+    said: dict[bool, list[str]] = {}
+    for plain in (False, True):
+        said[plain] = []
+        run(_settings(tmp_path / "logs", plain=plain), said[plain].append, reference)
+    assert said[False] == said[True]
+    assert any("1 of 6 records left out" in message for message in said[False])
+
+
 def _dump(records: list[dict[str, Any]], layout: dict[str, Any]) -> bytes:
     if not layout["version"]:
         records = [{k: v for k, v in r.items() if k != "eventVersion"} for r in records]
