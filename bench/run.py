@@ -341,8 +341,9 @@ def export_with_sorted_keys(
     results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes
 ) -> None:
     """The main corpus's first records (about a quarter) in one gzipped export written
-    compact with sorted keys: no bytes part its records, so it is split by msgspec and read
-    whole; the policy must equal the plain path's."""
+    compact with sorted keys: no fixed bytes part its records, so it is cut into pieces
+    where each reads as the whole document and split by msgspec; the policy must equal the
+    plain path's."""
     main = corpora["main"]["name"]
     export = corpus.sorted_export(corpora["main"], max(1, sizes.main // 4))
     export["name"] = f"first {export['events']:,} events of {main}, one export, keys sorted"

@@ -482,7 +482,7 @@ def _cut_at(buffer: bytearray, cut: _Cut) -> int:
     while at > 0 and tries:
         if document.starts_record(buffer, at):
             tries -= 1
-            if document.whole(bytes(buffer[: at + cut.keep]) + cut.tail):
+            if document.whole(b"".join((memoryview(buffer)[: at + cut.keep], cut.tail))):
                 return at
         at = buffer.rfind(cut.separator, 0, at)
     return -1

@@ -334,10 +334,15 @@ def log_separator(head: bytes) -> tuple[bytes, bytes, bytes] | None:
     for name, pattern in _HEADS.items():
         layout = _records_layout(head, pattern=pattern)
         if layout is not None and head.find(layout.separator, layout.first) >= 0:
-            if not name:
-                return b"[", layout.separator, b"]"
-            return b'{"' + name + b'":[', layout.separator, b"]}"
+            opening, closing = _ends(name)
+            return opening, layout.separator, closing
     return None
+
+
+def _ends(name: bytes) -> tuple[bytes, bytes]:
+    """A document's opening up to its list and closing after it, as each piece a large file
+    is cut into but the first starts and but the last ends (``name``: its ``_HEADS`` key)."""
+    return (b'{"' + name + b'":[', b"]}") if name else (b"[", b"]")
 
 
 # The fields a CloudTrail record may have (and a LookupEvents item's), which a record
@@ -431,14 +436,12 @@ def document_cut(head: bytes) -> DocumentCut | None:
             return None
         end = first + len(text[:end].encode("utf-8", "surrogateescape"))
         gap = _GAP.match(head, end)
-        key = "CloudTrailEvent" if name == b"Events" else "eventSource"
-        if not isinstance(record, dict) or key not in record or gap is None:
+        held = (_ITEM_KEY if name == b"Events" else _SOURCE_KEY).strip(b'"').decode()
+        if not isinstance(record, dict) or held not in record or gap is None:
             return None  # no event first: read whole, and reported
-        own = frozenset(json.dumps(key).encode() for key in record)
-        opening = b'{"' + name + b'":[' if name else b"["
-        return DocumentCut(
-            opening, b"}" + gap.group(), b"]}" if name else b"]", own | _RECORD_FIELDS
-        )
+        own = frozenset(json.dumps(field).encode() for field in record)
+        opening, closing = _ends(name)
+        return DocumentCut(opening, b"}" + gap.group(), closing, own | _RECORD_FIELDS)
     return None
 
 
