@@ -221,3 +221,31 @@ def test_the_injected_dump_tells_json_values_apart(first: Any, second: Any) -> N
     assert scan.dump(first) != scan.dump(second)
     assert scan.dump(first) == scan.dump(dict(first))
     assert scan.dump({"big": 2**70}).startswith(b"r")  # past orjson's integers: repr
+
+
+def test_values_no_template_reads_do_not_part_shapes(reference: IamReference) -> None:
+    """In wildcard mode a value counts only under a key some ARN template's variable is read
+    from, and an ARN only when one of the operation's resource types is of its service:
+    the Host header and an encryption context naming another service's ARN are not read."""
+    collector = Collector(
+        parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=True
+    )
+    regions = ("eu-west-1", "us-east-1", "cn-north-1")
+    for n, (host, region) in enumerate(
+        zip(("", "/", "bucket.s3.amazonaws.com"), regions, strict=True)
+    ):
+        request = {
+            "bucketName": f"bucket-{n}",
+            "Host": host,  # empty, or like an id: forms that count under a key a variable reads
+            "key": f"state/{n}.tfstate",
+            "encryptionContext": {"aws:s3:arn": f"arn:aws:kms:{region}:111122223333:key/k{n}"},
+        }
+        collector.add(_call(("s3", "GetObject"), request, (), n))
+    assert collector.remembered == 2
+    (grant,) = collector.analysis.grants
+    assert collector.analysis.grants[grant] == {("object", "arn:aws:s3:::*/*")}
+    afresh = Collector(
+        parse_principal(ROLE_ARN), Window(None, None), reference, Options(), remember=False
+    )
+    afresh.add(_call(("s3", "GetObject"), request, (), 9))
+    assert afresh.analysis.grants == collector.analysis.grants

@@ -18,7 +18,7 @@ from least_priv.core.effects import (
     shape_of,
     wildcard_shape_of,
 )
-from least_priv.core.event import ApiCall, Identity
+from least_priv.core.event import ApiCall, Identity, iter_strings
 from least_priv.core.evidence import Analysis, Denied, Grant, event_key
 from least_priv.core.findings import finding
 from least_priv.core.generated import (
@@ -228,9 +228,7 @@ class Collector:
         values, abstract = None, None
         if counted is None and plan.wildcard is not None:
             # Not this exact call: maybe one that differs only in names and ids.
-            values = EventValues(call)
-            abstract = wildcard_shape_of(call, key, values, plan.wildcard)
-            counted = memo.get(abstract)
+            abstract, counted, values = self._abstracted(call, key, plan.wildcard, memo)
             if counted is not None:
                 memo[shape] = counted
         if counted is not None:
@@ -247,6 +245,20 @@ class Collector:
         for remembered in (shape, abstract):
             if remembered is not None:
                 memo[remembered] = actions
+
+    @staticmethod
+    def _abstracted(
+        call: ApiCall,
+        key: tuple[str, str, str],
+        wildcard: WildcardPlan,
+        memo: dict[Hashable, tuple[Action, ...]],
+    ) -> tuple[Hashable, tuple[Action, ...] | None, EventValues | None]:
+        """The shape of the calls that differ from ``call`` only in names and ids, what it
+        added when remembered, else the call's values (built once, for its effects)."""
+        strings = iter_strings(call.request) if call.request else []
+        abstract = wildcard_shape_of(call, key, strings, wildcard)
+        counted = memo.get(abstract)
+        return abstract, counted, None if counted is not None else EventValues(call, strings)
 
     def _repeat(self, shape: Hashable, actions: tuple[Action, ...], events: int) -> None:
         """A remembered shape again: counted per shape, added to the actions' counts when

@@ -17,7 +17,7 @@ from least_priv.core.event import ApiCall
 from least_priv.core.findings import Finding, finding
 from least_priv.core.implied import passed_roles, via_service
 from least_priv.core.reference import ActionInfo, Reference
-from least_priv.core.resources import EventValues, Scope, literal, scope_of
+from least_priv.core.resources import EventValues, Scope, literal, partition_of, scope_of
 from least_priv.core.tables import NO_PASSROLE_SOURCES
 from least_priv.core.wildcard import WildcardPlan
 
@@ -75,21 +75,24 @@ def fixed_shape_of(
 
 
 def wildcard_shape_of(
-    call: ApiCall, key: tuple[str, str, str], values: EventValues, plan: WildcardPlan
+    call: ApiCall,
+    key: tuple[str, str, str],
+    request_strings: list[tuple[str, str]],
+    plan: WildcardPlan,
 ) -> Hashable:
     """In wildcard mode, the shape of a call whose actions' resource types ``plan`` covers:
     names and ids abstracted away (see ``WildcardPlan``), so that GetObject on a thousand
     keys is one shape. Besides the plan's key, effects depend on the caller and region
     (kms:ViaService), the passed roles, and the partition, region and account that fill
-    the patterns."""
+    the patterns (``request_strings``: the request's ``iter_strings``)."""
     return (
         key,
         call.region,
         call.account,
         call.identity.invoked_by,
-        values.partition,
-        passed_roles(call, values.request_strings),
-        plan.key(values),
+        partition_of(call),
+        passed_roles(call, request_strings),
+        plan.key(call, request_strings),
     )
 
 

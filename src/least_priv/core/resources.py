@@ -41,14 +41,16 @@ class Scope:
 class EventValues:
     """The values of one event, indexed for filling ARN templates. Built once per event."""
 
-    def __init__(self, call: ApiCall) -> None:
+    def __init__(self, call: ApiCall, request_strings: list[tuple[str, str]] | None = None) -> None:
         self.call = call
-        self.partition = _partition(call)
+        self.partition = partition_of(call)
         self.arns: set[str] = {r.arn for r in call.resources}
         self.top: dict[str, list[str]] = {}
         self.nested: dict[str, list[str]] = {}
-        # The request's (key, string) pairs, also read for the roles it passes.
-        self.request_strings = iter_strings(call.request) if call.request else []
+        # The request's (key, string) pairs (``iter_strings``), also read for the roles it passes.
+        if request_strings is None:
+            request_strings = iter_strings(call.request) if call.request else []
+        self.request_strings = request_strings
         top, nested, arns = self.top, self.nested, self.arns
         for key, value in call.request.items():
             if type(value) is str:
@@ -61,12 +63,12 @@ class EventValues:
                     arns.add(value)
                     continue
                 nested.setdefault(key, []).append(value)
-                if ec2 and (kind := _ec2_kind(value)):
+                if ec2 and (kind := ec2_kind(value)):
                     nested.setdefault("ec2:" + kind, []).append(value)
 
     def values_for(self, var: str, type_name: str) -> list[str]:
         """The values that may fill ``${var}`` of resource type ``type_name``, each once."""
-        generic, keys = _lookup_keys(var, type_name, self.call.source_prefix == "ec2")
+        generic, keys = lookup_keys(var, type_name, self.call.source_prefix == "ec2")
         if generic:
             return list(dict.fromkeys(self.top.get(keys[0], ())))
         for key in keys:
@@ -77,7 +79,7 @@ class EventValues:
     def has_value(self, var: str, type_name: str, literal: str) -> bool:
         """Whether some value can fill ``${var}`` (see ``_clean``); ``values_for`` without
         building the list."""
-        generic, keys = _lookup_keys(var, type_name, self.call.source_prefix == "ec2")
+        generic, keys = lookup_keys(var, type_name, self.call.source_prefix == "ec2")
         if generic:
             return any(_clean(literal, var, v) for v in self.top.get(keys[0], ()))
         nested = self.nested
@@ -88,7 +90,7 @@ class EventValues:
 
 
 @cache
-def _lookup_keys(var: str, type_name: str, ec2: bool) -> tuple[bool, tuple[str, ...]]:
+def lookup_keys(var: str, type_name: str, ec2: bool) -> tuple[bool, tuple[str, ...]]:
     """Where the values of ``${var}`` are: (generic, keys in order of preference). A generic
     name (``${Id}``) is only taken from the request's top level."""
     name = var.lower()
@@ -100,12 +102,12 @@ def _lookup_keys(var: str, type_name: str, ec2: bool) -> tuple[bool, tuple[str, 
     return False, tuple(dict.fromkeys(keys))
 
 
-def _ec2_kind(value: str) -> str | None:
+def ec2_kind(value: str) -> str | None:
     match = _EC2_ID.match(value)
     return EC2_ID_PREFIXES.get(match.group(1)) if match else None
 
 
-def _partition(call: ApiCall) -> str:
+def partition_of(call: ApiCall) -> str:
     for text in (call.identity.arn, call.identity.issuer_arn):
         if text.startswith("arn:"):
             return text.split(":", 2)[1]
@@ -301,7 +303,7 @@ def _index_of(types: tuple[ResourceType, ...]) -> _TypeIndex:
             always.append(rtype)
             continue
         for ec2 in (False, True):
-            for key in _lookup_keys(names[0], rtype.name, ec2)[1]:
+            for key in lookup_keys(names[0], rtype.name, ec2)[1]:
                 if rtype not in by_key[key]:
                     by_key[key].append(rtype)
     index = _TypeIndex(

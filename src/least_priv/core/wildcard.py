@@ -8,9 +8,11 @@ from collections import defaultdict
 from collections.abc import Hashable
 
 from least_priv.core.arn import parse_arn
+from least_priv.core.event import ApiCall, iter_strings
 from least_priv.core.reference import ResourceType
 from least_priv.core.resources import (
-    EventValues,
+    ec2_kind,
+    lookup_keys,
     prefix_of,
     standard_head,
     template_parts,
@@ -18,6 +20,8 @@ from least_priv.core.resources import (
 )
 
 _MAX_REMEMBERED = 256  # ARNs and values whose part of a wildcard key is kept, per plan
+_UNSEEN = ("unseen",)
+_NONE: frozenset[tuple[str, bool]] = frozenset()
 
 
 class WildcardPlan:
@@ -27,8 +31,9 @@ class WildcardPlan:
 
     - an ARN counts through its service, which of the types' templates it matches, and its
       partition, region and account (``_generalise``);
-    - any other value counts through its key and, for ``_clean``, whether it is empty,
-      whether it starts with "/", and which of the templates' literals it starts with or is.
+    - any other value counts only under a key a variable of the types is read from
+      (``lookup_keys``), through that key and, for ``_clean``, whether it is empty, whether
+      it starts with "/", and which of the templates' literals it starts with or is.
 
     Keys, not values, decide which types are tried (``_candidates``), and the scopes take
     any value of a key, so the key is a set: order and repetition do not count.
@@ -37,60 +42,98 @@ class WildcardPlan:
     def __init__(self, types: tuple[ResourceType, ...]) -> None:
         regexes: dict[str, list[re.Pattern[str]]] = defaultdict(list)
         literals: dict[str, set[str]] = defaultdict(set)
+        keys: set[str] = set()
         for rtype in dict.fromkeys(types):
             service, names = template_parts(rtype.arn_template)
             regexes[service].append(template_regex(rtype.arn_template))
             for var in names:
                 if literal := prefix_of(rtype.arn_template, var):
                     literals[literal[0]].add(literal)
+                for ec2 in (False, True):
+                    keys.update(lookup_keys(var, rtype.name, ec2)[1])
+        # The keys whose values may fill a variable; values under any other key count only
+        # when they are ARNs.
+        self._keys = frozenset(keys)
         self._regexes = {k: tuple(v) for k, v in regexes.items()}
         self._literals = {k: tuple(sorted(v)) for k, v in literals.items()}  # by first character
         # ARNs and values recur (one VPC's id in many calls): their parts of the key are kept.
-        self._arn_parts: dict[str, tuple[object, ...]] = {}
+        self._arn_parts: dict[str, tuple[object, ...] | None] = {}
         self._forms: dict[str, tuple[bool, bool, frozenset[tuple[str, bool]]]] = {}
 
     @staticmethod
     def applies_to(types: tuple[ResourceType, ...]) -> bool:
         return all(standard_head(t.arn_template) for t in types)
 
-    def key(self, values: EventValues) -> Hashable:
-        found: set[tuple[object, ...]] = set()
+    def key(self, call: ApiCall, request_strings: list[tuple[str, str]]) -> Hashable:
+        """The key of ``call`` (``request_strings``: its request's ``iter_strings``): what
+        ``EventValues(call)`` holds that the scopes read, without building it."""
+        keys = self._keys
+        named = [  # (where, key, value): ``EventValues.top`` ...
+            ("top", lowered, value)
+            for name, value in call.request.items()
+            if type(value) is str and (lowered := str(name).lower()) in keys
+        ]
+        arns = [r.arn for r in call.resources]
+        ec2 = call.source_prefix == "ec2"
+        response = iter_strings(call.response) if call.response else ()
+        for pairs in (request_strings, response):  # ... ``.nested`` and ``.arns``
+            for name, value in pairs:
+                if value.startswith("arn:"):
+                    arns.append(value)
+                    continue
+                if name in keys:
+                    named.append(("nested", name, value))
+                if ec2 and (kind := ec2_kind(value)) and (typed := "ec2:" + kind) in keys:
+                    named.append(("nested", typed, value))
+        return frozenset(self._parts(arns, named))
+
+    def _parts(self, arns: list[str], named: list[tuple[str, str, str]]) -> set[object]:
         arn_parts, forms = self._arn_parts, self._forms
         if len(arn_parts) > _MAX_REMEMBERED or len(forms) > _MAX_REMEMBERED:
             arn_parts.clear()
             forms.clear()
-        for arn in values.arns:
-            part = arn_parts.get(arn)
-            if part is None:
+        found: set[object] = set()
+        for arn in arns:
+            part = arn_parts.get(arn, _UNSEEN)
+            if part is _UNSEEN:
                 part = arn_parts[arn] = self._arn_part(arn)
-            found.add(part)
-        for where, index in (("nested", values.nested), ("top", values.top)):
-            for key, texts in index.items():
-                for text in texts:
-                    form = forms.get(text)
-                    if form is None:
-                        form = self._form(text)
-                        if len(text) <= 256:  # a huge value is not kept alive
-                            forms[text] = form
-                    found.add((where, key, form))
-        return frozenset(found)
+            if part is not None:
+                found.add(part)
+        for where, name, value in named:
+            form = forms.get(value)
+            if form is None:
+                form = self._form(value)
+                if len(value) <= 256:  # a huge value is not kept alive
+                    forms[value] = form
+            found.add((where, name, form))
+        return found
 
-    def _arn_part(self, arn: str) -> tuple[object, ...]:
+    def _arn_part(self, arn: str) -> tuple[object, ...] | None:
+        """What an ARN adds to the key: nothing when no type is of its service (no type is
+        tried or filled for it); its partition, region and account only when it matches a
+        template (only then is it generalised)."""
         fields = arn.split(":", 3)
-        service = fields[2] if len(fields) > 2 else None
-        matches = tuple(r.fullmatch(arn) is not None for r in self._regexes.get(service or "", ()))
-        try:
-            head = parse_arn(arn)
-            parsed: tuple[str, str, str] | None = (head.partition, head.region, head.account)
-        except ValueError:
-            parsed = None
-        return ("arn", service, matches, parsed)
+        regexes = self._regexes.get(fields[2]) if len(fields) > 2 else None
+        if regexes is None:
+            return None
+        matches = tuple(r.fullmatch(arn) is not None for r in regexes)
+        parsed: tuple[str, str, str] | None = None
+        if any(matches):
+            try:
+                head = parse_arn(arn)
+                parsed = (head.partition, head.region, head.account)
+            except ValueError:
+                pass
+        return ("arn", fields[2], matches, parsed)
 
     def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
         stripped = value.lstrip("/")
-        starts = frozenset(
-            (literal, stripped == literal)
-            for literal in self._literals.get(stripped[:1], ())
-            if stripped.startswith(literal)
-        )
+        literals = self._literals.get(stripped[:1])
+        starts = _NONE
+        if literals:
+            starts = frozenset(
+                (literal, stripped == literal)
+                for literal in literals
+                if stripped.startswith(literal)
+            )
         return value == "", value.startswith("/"), starts
