@@ -229,12 +229,13 @@ class _Layout:
     stop: int
     separator: bytes
     lines: int = 0  # JSON lines: how many (counted to find the layout); 0: a log's records
+    counted: int = 0  # a log's records, when checking the layout counted them; 0: not yet
     saved: bool = False  # LookupEvents responses: each record is an item's CloudTrailEvent
     array: bool = False  # a JSON array of events: the last one is followed by ``]`` alone
 
     def count(self, data: bytes | bytearray) -> int:
         """How many records the file holds."""
-        return self.lines or data.count(self.separator, self.first, self.stop) + 1
+        return self.lines or self.counted or data.count(self.separator, self.first, self.stop) + 1
 
 
 def _layout(data: bytes | bytearray, native: bool = False) -> _Layout | None:
@@ -320,8 +321,10 @@ def _records_layout(
             once = _ITEM_KEY
         else:
             once = _FIRST_KEY if data.find(_FIRST_KEY, first, end) >= 0 else _SOURCE_KEY
-        if data.count(once, first) != layout.count(data):
+        records = layout.count(data)
+        if data.count(once, first) != records:
             return None
+        layout = replace(layout, counted=records)
     return layout
 
 
