@@ -320,6 +320,20 @@ def one_log(manifest: dict[str, Any], cache: Path = CACHE) -> dict[str, Any]:
     return _export(manifest, "one-log", chunks(), {}, cache)
 
 
+def renamed(manifest: dict[str, Any], cache: Path = CACHE) -> dict[str, Any]:
+    """A built corpus's log files under names CloudTrail does not give (``part-00001.json.gz``
+    ..., in path order, in one folder, as a copy of a trail or a generator may name them):
+    symbolic links in ``cache/<name>-renamed/logs``, made afresh each time. Nothing in such
+    a name says that CloudTrail wrote the file, so each file's layout is checked, and the
+    principal's name is looked for in any case throughout."""
+    folder = cache / f"{Path(manifest['logs']).parent.name}-renamed" / "logs"
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for index, path in enumerate(_log_files(manifest), 1):
+        (folder / f"part-{index:05d}.json.gz").symlink_to(path.resolve())
+    return {**manifest, "logs": str(folder)}
+
+
 def sorted_export(manifest: dict[str, Any], events: int, cache: Path = CACHE) -> dict[str, Any]:
     """The records of a built corpus's first files (``manifest``, in path order) up to about
     ``events``, in one gzipped ``{"Records":[...]}`` export written compact with sorted keys

@@ -305,13 +305,16 @@ def layout(
     results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, policy: dict[str, bytes]
 ) -> None:
     """The main corpus's records written with spaces (``json.dumps``'s defaults, as many
-    generators write): least-priv on all cores, and the same policy as from the original."""
+    generators write), and its files under other names (``corpus.renamed``): least-priv on
+    all cores, and the same policy as from the original."""
     cores = len(os.sched_getaffinity(0))
-    spaced = run_least_priv(results, corpora["spaced"], f"{cores} cores", repeat=sizes.repeat)
-    names = corpora["spaced"]["name"], corpora["main"]["name"]
-    results.checks.append(
-        (f"{names[0]}: policy == {names[1]}'s", bool(spaced) and spaced == policy)
-    )
+    main = corpora["main"]
+    other_names = {**corpus.renamed(main), "name": f"{main['name']} under other file names"}
+    for variant in (corpora["spaced"], other_names):
+        found = run_least_priv(results, variant, f"{cores} cores", repeat=sizes.repeat)
+        results.checks.append(
+            (f"{variant['name']}: policy == {main['name']}'s", bool(found) and found == policy)
+        )
 
 
 def one_file(
