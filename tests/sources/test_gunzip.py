@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,16 @@ def test_gzip_data_gives_what_the_gzip_reader_gives(data: bytes) -> None:
 
 def test_the_text_is_whole() -> None:
     assert decompress_log(gzip.compress(TEXT, mtime=0)) == TEXT
+
+
+def test_a_header_naming_the_file_is_read_past(tmp_path: Path) -> None:
+    """As the ``gzip`` command writes it (FNAME set: the original name in the header)."""
+    target = tmp_path / "log.json.gz"
+    with gzip.GzipFile(target, "wb", mtime=0) as out:
+        out.write(TEXT)
+    data = target.read_bytes()
+    assert data[3] & 0x08  # FNAME
+    assert decompress_log(data) == TEXT
 
 
 @pytest.mark.parametrize(
