@@ -60,6 +60,8 @@ _HEADS = {
 _HEAD = _HEADS[b"Records"]
 _SOURCE_KEY = b'"eventSource"'  # once in every event of an array (checked: nothing marks it)
 _ITEM_KEY = b'"CloudTrailEvent"'  # once in every LookupEvents item
+# The key each item of a document (by its ``_HEADS`` name) holds once: no item is no event.
+_HELD = {b"Records": _SOURCE_KEY, b"Events": _ITEM_KEY, b"": _SOURCE_KEY}
 _KEY = b'"eventversion"'  # once per record: counts the records of a file of another layout
 _FIRST_KEY = b'"eventVersion"'  # every record's first, as CloudTrail writes them
 
@@ -170,12 +172,15 @@ class _Saved(msgspec.Struct):
 
 
 _Decode = Callable[[bytes | bytearray], Any]
-# A document's head, how to split it, the key each of its items holds once (no item that is
-# no event, as ``_array_layout`` asks), and whether the items are LookupEvents'.
-_SPLITS: tuple[tuple[re.Pattern[bytes], _Decode, bytes, bool], ...] = (
-    (_HEADS[b"Records"], msgspec.json.Decoder(_Log).decode, _SOURCE_KEY, False),
-    (_HEADS[b"Events"], msgspec.json.Decoder(_Saved).decode, _ITEM_KEY, True),
-    (_HEADS[b""], msgspec.json.Decoder(list[msgspec.Raw]).decode, _SOURCE_KEY, False),
+# A document's head, how to split it, the key each of its items holds once (``_HELD``, as
+# ``_array_layout`` asks), and whether the items are LookupEvents'.
+_SPLITS: tuple[tuple[re.Pattern[bytes], _Decode, bytes, bool], ...] = tuple(
+    (_HEADS[name], decoder.decode, _HELD[name], name == b"Events")
+    for name, decoder in (
+        (b"Records", msgspec.json.Decoder(_Log)),
+        (b"Events", msgspec.json.Decoder(_Saved)),
+        (b"", msgspec.json.Decoder(list[msgspec.Raw])),
+    )
 )
 
 
@@ -439,7 +444,7 @@ def document_cut(head: bytes) -> DocumentCut | None:
             return None
         end = first + len(text[:end].encode("utf-8", "surrogateescape"))
         gap = _GAP.match(head, end)
-        held = (_ITEM_KEY if name == b"Events" else _SOURCE_KEY).strip(b'"').decode()
+        held = _HELD[name].strip(b'"').decode()
         if not isinstance(record, dict) or held not in record or gap is None:
             return None  # no event first: read whole, and reported
         own = frozenset(json.dumps(field).encode() for field in record)
