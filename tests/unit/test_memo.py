@@ -31,6 +31,7 @@ VALUES = [
     "arn:aws:s3:::demo-bucket/a/b.txt", "arn:aws:s3:::demo-bucket",
     "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "arn:aws-cn:ec2:cn-north-1:111122223333:vpc/vpc-0a1b2c3d4e5f60718",
+    "arn::s3:::demo-bucket", "arn:aws:s3:::", "arn:aws:kms:eu-west-1",  # not whole ARNs
     "lone-\ud800-surrogate",  # orjson cannot write it: the shape falls back to repr
 ]  # fmt: skip
 KEYS = [

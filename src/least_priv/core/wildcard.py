@@ -7,7 +7,6 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable
 
-from least_priv.core.arn import parse_arn
 from least_priv.core.event import ApiCall, iter_strings
 from least_priv.core.reference import ResourceType
 from least_priv.core.resources import (
@@ -22,6 +21,7 @@ from least_priv.core.resources import (
 _MAX_REMEMBERED = 256  # ARNs and values whose part of a wildcard key is kept, per plan
 _UNSEEN = ("unseen",)
 _NONE: frozenset[tuple[str, bool]] = frozenset()
+_PLAIN = (False, False, _NONE)  # ``_form`` of most values
 
 
 class WildcardPlan:
@@ -67,63 +67,63 @@ class WildcardPlan:
     def key(self, call: ApiCall, request_strings: list[tuple[str, str]]) -> Hashable:
         """The key of ``call`` (``request_strings``: its request's ``iter_strings``): what
         ``EventValues(call)`` holds that the scopes read, without building it."""
-        keys = self._keys
-        named = [  # (where, key, value): ``EventValues.top`` ...
-            ("top", lowered, value)
-            for name, value in call.request.items()
-            if type(value) is str and (lowered := str(name).lower()) in keys
-        ]
-        arns = [r.arn for r in call.resources]
+        if len(self._arn_parts) > _MAX_REMEMBERED or len(self._forms) > _MAX_REMEMBERED:
+            self._arn_parts.clear()
+            self._forms.clear()
+        keys, arn_part, form = self._keys, self._arn_part_of, self._form_of
+        found: set[object] = set()
+        add = found.add
+        for name, value in call.request.items():  # ``EventValues.top``
+            if type(value) is str and (lowered := str(name).lower()) in keys:
+                add(("top", lowered, form(value)))
+        for resource in call.resources:
+            if (part := arn_part(resource.arn)) is not None:
+                add(part)
         ec2 = call.source_prefix == "ec2"
         response = iter_strings(call.response) if call.response else ()
-        for pairs in (request_strings, response):  # ... ``.nested`` and ``.arns``
+        for pairs in (request_strings, response):  # ``EventValues.nested`` and ``.arns``
             for name, value in pairs:
                 if value.startswith("arn:"):
-                    arns.append(value)
+                    if (part := arn_part(value)) is not None:
+                        add(part)
                     continue
                 if name in keys:
-                    named.append(("nested", name, value))
+                    add(("nested", name, form(value)))
                 if ec2 and (kind := ec2_kind(value)) and (typed := "ec2:" + kind) in keys:
-                    named.append(("nested", typed, value))
-        return frozenset(self._parts(arns, named))
+                    add(("nested", typed, form(value)))
+        return frozenset(found)
 
-    def _parts(self, arns: list[str], named: list[tuple[str, str, str]]) -> set[object]:
-        arn_parts, forms = self._arn_parts, self._forms
-        if len(arn_parts) > _MAX_REMEMBERED or len(forms) > _MAX_REMEMBERED:
-            arn_parts.clear()
-            forms.clear()
-        found: set[object] = set()
-        for arn in arns:
-            part = arn_parts.get(arn, _UNSEEN)
-            if part is _UNSEEN:
-                part = arn_parts[arn] = self._arn_part(arn)
-            if part is not None:
-                found.add(part)
-        for where, name, value in named:
-            form = forms.get(value)
-            if form is None:
-                form = self._form(value)
-                if len(value) <= 256:  # a huge value is not kept alive
-                    forms[value] = form
-            found.add((where, name, form))
-        return found
+    def _arn_part_of(self, arn: str) -> tuple[object, ...] | None:
+        part = self._arn_parts.get(arn, _UNSEEN)
+        if part is _UNSEEN:
+            part = self._arn_parts[arn] = self._arn_part(arn)
+        return part  # type: ignore[return-value]
+
+    def _form_of(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
+        """``_form``, at once for most values: not empty, no leading "/", and no literal
+        starts with their first character."""
+        if value and value[0] != "/" and value[0] not in self._literals:
+            return _PLAIN
+        form = self._forms.get(value)
+        if form is None:
+            form = self._form(value)
+            if len(value) <= 256:  # a huge value is not kept alive
+                self._forms[value] = form
+        return form
 
     def _arn_part(self, arn: str) -> tuple[object, ...] | None:
         """What an ARN adds to the key: nothing when no type is of its service (no type is
         tried or filled for it); its partition, region and account only when it matches a
         template (only then is it generalised)."""
-        fields = arn.split(":", 3)
+        fields = arn.split(":", 5)  # as ``parse_arn`` splits it
         regexes = self._regexes.get(fields[2]) if len(fields) > 2 else None
         if regexes is None:
             return None
-        matches = tuple(r.fullmatch(arn) is not None for r in regexes)
+        matches = tuple([r.fullmatch(arn) is not None for r in regexes])
         parsed: tuple[str, str, str] | None = None
-        if any(matches):
-            try:
-                head = parse_arn(arn)
-                parsed = (head.partition, head.region, head.account)
-            except ValueError:
-                pass
+        # ``parse_arn``'s checks, without building an ``Arn``
+        if True in matches and len(fields) == 6 and fields[0] == "arn" and fields[1] and fields[5]:
+            parsed = (fields[1], fields[3], fields[4])
         return ("arn", fields[2], matches, parsed)
 
     def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
