@@ -97,7 +97,7 @@ class WildcardPlan:
         part = self._arn_parts.get(arn, _UNSEEN)
         if part is _UNSEEN:
             part = self._arn_parts[arn] = self._arn_part(arn)
-        return part  # type: ignore[return-value]
+        return part
 
     def _form_of(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
         """``_form``, at once for most values: not empty, no leading "/", and no literal
