@@ -12,12 +12,14 @@ a file that meets what only a whole read says right (``local.ReadAlone``).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import gc
-import heapq
 import io
+import itertools
 import math
+import operator
 import os
 import tempfile
 from array import array
@@ -211,7 +213,7 @@ class IdRuns:
     events, a third of them the principal's). In memory when no temporary file can be
     written."""
 
-    _MERGE_KEYS = 1 << 17  # read at once across all runs, at most (1 MB)
+    _MERGE_KEYS = 1 << 15  # read at once across all runs, at most (as ints, about 1.3 MB)
 
     def __init__(self, piece_keys: int = 4096) -> None:
         self._piece_keys = piece_keys
@@ -260,27 +262,58 @@ class IdRuns:
 
     def merged(self) -> Iterator[int]:
         """Every id, in order (an id in two runs comes twice)."""
-        piece = 8 * max(1, min(self._piece_keys, self._MERGE_KEYS // max(1, len(self._runs))))
-        return heapq.merge(*(self._keys(offset, size, piece) for offset, size in self._runs))
+        for batch in self.batches():
+            yield from batch
 
-    def _keys(self, offset: int, size: int, piece: int) -> Iterator[int]:
+    def batches(self) -> Iterator[list[int]]:
+        """Every id, in order, in sorted lists: each round reads on in every run whose
+        keys ran out, then takes from each run its keys up to the least of the last keys
+        read in the runs not yet read to their end, and sorts them (in C, which a merge one
+        key at a time is not): no key of a later round is smaller, and equal keys meet in
+        one round."""
+        piece = max(1, min(self._piece_keys, self._MERGE_KEYS // max(1, len(self._runs))))
+        reads = [self._chunks(offset, size, 8 * piece) for offset, size in self._runs]
+        pending: list[list[int]] = [[] for _ in reads]  # each run's keys read, from ``taken``
+        taken = [0] * len(reads)
+        unread = set(range(len(reads)))  # runs not yet read to their end
+        while True:
+            for run in list(unread):
+                if taken[run] == len(pending[run]):
+                    chunk = next(reads[run], None)
+                    if chunk is None:
+                        unread.discard(run)
+                    else:
+                        pending[run], taken[run] = chunk, 0
+            bound = min((pending[run][-1] for run in unread), default=None)
+            batch: list[int] = []
+            for run, keys in enumerate(pending):
+                start = taken[run]
+                cut = len(keys) if bound is None else bisect.bisect_right(keys, bound, start)
+                batch += keys[start:cut]
+                taken[run] = cut
+            if not batch:
+                return
+            batch.sort()
+            yield batch
+
+    def _chunks(self, offset: int, size: int, piece: int) -> Iterator[list[int]]:
         while size > 0:
             self._file.seek(offset)  # the runs are read in turns from one file
             chunk = self._file.read(min(size, piece))
             if not chunk:
                 raise OSError(f"{getattr(self._file, 'name', 'memory')}: event ids cut short")
             offset, size = offset + len(chunk), size - len(chunk)
-            yield from memoryview(chunk).cast("Q")
+            yield memoryview(chunk).cast("Q").tolist()
 
 
 def unique(runs: IdRuns, counted: EventIds) -> bool:
     """Whether the parts' event ids are all distinct and none is counted already: a merge
     of the sorted runs, so no set of every id is ever built."""
-    previous = -1
-    for key in runs.merged():
-        if key == previous or key in counted:
+    for batch in runs.batches():  # equal ids meet in one batch, side by side
+        if any(map(operator.eq, batch, itertools.islice(batch, 1, None))):
             return False
-        previous = key
+        if len(counted) and any(key in counted for key in batch):
+            return False
     return True
 
 

@@ -38,6 +38,27 @@ def test_the_runs_read_back_as_one_sorted_merge(parts: list[list[int]], piece: i
         assert list(runs.merged()) == sorted(k for keys in parts for k in keys)  # again
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 60), max_size=30, unique=True), max_size=6),
+    st.lists(st.integers(0, 60), max_size=5),
+    st.integers(1, 4),
+)
+def test_unique_is_its_plain_definition(
+    parts: list[list[int]], counted: list[int], piece: int
+) -> None:
+    """Equal ids in two runs meet in one batch whatever the pieces they are read in."""
+    earlier = EventIds()
+    earlier.update(counted)
+    every = [k for keys in parts for k in keys]
+    plain = len(set(every)) == len(every) and not set(every) & set(counted)
+    with parallel.IdRuns(piece_keys=piece) as runs:
+        for keys in parts:
+            runs.add(_packed(keys))
+        assert parallel.unique(runs, earlier) is plain
+        assert [k for batch in runs.batches() for k in batch] == sorted(every)
+
+
 def test_the_ids_lie_on_disk_not_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     rng = random.Random(6)
