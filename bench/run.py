@@ -699,6 +699,10 @@ def report(
         print(f"{'OK' if same else 'MISMATCH'}: {text}")
     found = verdicts(results, corpora)
     print()
+    if sizes is QUICK:
+        print(
+            "(a smoke run: the targets are the full run's; its small corpora are mostly start-up)"
+        )
     for text, passed in found:
         print(f"{'PASS' if passed else 'FAIL' if passed is False else 'N/A '}: {text}")
     for failure in results.failures:
