@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable
 
+from least_priv.core.arn import parse_arn
 from least_priv.core.event import ApiCall, iter_strings
 from least_priv.core.reference import ResourceType
 from least_priv.core.resources import (
@@ -115,15 +116,18 @@ class WildcardPlan:
         """What an ARN adds to the key: nothing when no type is of its service (no type is
         tried or filled for it); its partition, region and account only when it matches a
         template (only then is it generalised)."""
-        fields = arn.split(":", 5)  # as ``parse_arn`` splits it
+        fields = arn.split(":", 3)
         regexes = self._regexes.get(fields[2]) if len(fields) > 2 else None
         if regexes is None:
             return None
         matches = tuple([r.fullmatch(arn) is not None for r in regexes])
         parsed: tuple[str, str, str] | None = None
-        # ``parse_arn``'s checks, without building an ``Arn``
-        if True in matches and len(fields) == 6 and fields[0] == "arn" and fields[1] and fields[5]:
-            parsed = (fields[1], fields[3], fields[4])
+        if True in matches:
+            try:
+                head = parse_arn(arn)
+                parsed = (head.partition, head.region, head.account)
+            except ValueError:
+                pass
         return ("arn", fields[2], matches, parsed)
 
     def _form(self, value: str) -> tuple[bool, bool, frozenset[tuple[str, bool]]]:
