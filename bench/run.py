@@ -307,6 +307,64 @@ def scenario(
     return fast
 
 
+# A role the corpora do not hold: the run reads every record and analyses none.
+ABSENT = shapes.PRINCIPAL.rsplit("/", 1)[0] + "/least-priv-bench-absent"
+
+
+def reading_alone(
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes
+) -> dict[str, Any]:
+    """The main corpus read for a principal it does not hold, on all cores and on one: what
+    reading every file costs (gunzip, the byte search, counting the records skipped) before
+    any record is the principal's. The rest of a run's time is the principal's records
+    (``budget``). Returns its manifest."""
+    main = corpora["main"]
+    manifest = {**main, "name": f"{main['name']}, a principal it does not hold",
+                "principal": ABSENT, "principal_events": 0}  # fmt: skip
+    cores = len(os.sched_getaffinity(0))
+    for label, pin in ((f"{cores} cores", False), ("1 core", True)):
+        found = run_least_priv(results, manifest, label, pin=pin, repeat=sizes.repeat, report=True)
+        read = json.loads(found.get("report.json", b"{}") or b"{}").get("events", {})
+        results.checks.append(
+            (
+                f"{manifest['name']} ({label}): every record read, none the principal's",
+                read.get("events_read") == main["events"] and not read.get("events_of_principal"),
+            )
+        )
+    return manifest
+
+
+def budget(results: Results, main: dict[str, Any], alone: dict[str, Any]) -> list[str]:
+    """What 20x trailscraper leaves for each of the principal's records on the main corpus,
+    against what each costs: the run's time less the reading alone (``reading_alone``)."""
+    cores = len(os.sched_getaffinity(0))
+    ts = results.find("trailscraper", main["name"])
+    rows = {
+        label: (results.find("least-priv", main["name"], label),
+                results.find("least-priv", alone["name"], label))
+        for label in (f"{cores} cores", "1 core")
+    }  # fmt: skip
+    count = main["principal_events"]
+    lines = []
+    one, one_alone = rows["1 core"]
+    if one and one_alone and count:
+        each = (one.seconds - one_alone.seconds) / count * 1e6
+        lines.append(
+            f"the principal's {count:,} records cost {each:.1f} us each on one core "
+            f"({one.seconds:.2f} s, less {one_alone.seconds:.2f} s reading alone)"
+        )
+    full, full_alone = rows[f"{cores} cores"]
+    if ts and ts.ok and full and full_alone and count:
+        goal = ts.seconds / 20
+        left = (goal - full_alone.seconds) * cores / count * 1e6
+        lines.append(
+            f"20x trailscraper is {goal:.3f} s on {cores} cores; reading alone takes "
+            f"{full_alone.seconds:.2f} s there, which leaves {max(left, 0):.1f} us of CPU "
+            f"for each of the principal's records"
+        )
+    return lines
+
+
 def layout(
     results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, policy: dict[str, bytes]
 ) -> None:
@@ -680,7 +738,7 @@ def verdicts(results: Results, corpora: dict[str, dict[str, Any]]) -> list[tuple
 
 
 def report(
-    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes
+    results: Results, corpora: dict[str, dict[str, Any]], sizes: Sizes, spent: list[str]
 ) -> list[tuple[str, bool | None]]:
     info = machine()
     print(f"\n## Reading speed and memory ({info['date']})\n")
@@ -705,6 +763,8 @@ def report(
         )
     for text, passed in found:
         print(f"{'PASS' if passed else 'FAIL' if passed is False else 'N/A '}: {text}")
+    for text in spent:
+        print(f"BUDGET: {text}")
     for failure in results.failures:
         print(f"ERROR: {failure}")
     out = corpus.CACHE / "results.json"
@@ -719,6 +779,7 @@ def report(
                 "startup": results.startup,
                 "checks": results.checks,
                 "targets": found,
+                "budget": spent,
             },
             indent=2,
         )
@@ -748,6 +809,7 @@ def main(argv: list[str] | None = None) -> int:
     exe = None if args.quick or args.no_trailscraper else trailscraper_bin()
     results = Results()
     policies = {key: scenario(results, corpora[key], sizes, exe) for key in ("main", "uniform")}
+    alone = reading_alone(results, corpora, sizes)
     layout(results, corpora, sizes, policies["main"])
     one_file(results, corpora, sizes, policies["main"])
     export_with_sorted_keys(results, corpora, sizes)
@@ -755,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
     growth(results, corpora, sizes, exe)
     windowed(results, corpora, sizes, exe)
     startup(results, 5 if not args.quick else 3)
-    found = report(results, corpora, sizes)
+    found = report(results, corpora, sizes, budget(results, corpora["main"], alone))
     if args.profile:
         profile(corpora["main"])
     log(f"done in {time.perf_counter() - began:.0f} s")
