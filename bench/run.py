@@ -339,21 +339,18 @@ def budget(results: Results, main: dict[str, Any], alone: dict[str, Any]) -> lis
     against what each costs: the run's time less the reading alone (``reading_alone``)."""
     cores = len(os.sched_getaffinity(0))
     ts = results.find("trailscraper", main["name"])
-    rows = {
-        label: (results.find("least-priv", main["name"], label),
-                results.find("least-priv", alone["name"], label))
-        for label in (f"{cores} cores", "1 core")
-    }  # fmt: skip
+    one, full = (results.find("least-priv", main["name"], r) for r in ("1 core", f"{cores} cores"))
+    one_alone, full_alone = (
+        results.find("least-priv", alone["name"], r) for r in ("1 core", f"{cores} cores")
+    )
     count = main["principal_events"]
     lines = []
-    one, one_alone = rows["1 core"]
     if one and one_alone and count:
         each = (one.seconds - one_alone.seconds) / count * 1e6
         lines.append(
             f"the principal's {count:,} records cost {each:.1f} us each on one core "
             f"({one.seconds:.2f} s, less {one_alone.seconds:.2f} s reading alone)"
         )
-    full, full_alone = rows[f"{cores} cores"]
     if ts and ts.ok and full and full_alone and count:
         goal = ts.seconds / 20
         left = (goal - full_alone.seconds) * cores / count * 1e6
